@@ -1,0 +1,121 @@
+//! The command line. Flags of upstream's `scs-compliance-check.py` keep their letters
+//! (`-s -a -V -d -t -S -C -o`) so existing jobs can switch by changing the program name.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes of `run`:
+  0  every main target of every binding version passed (binding: effective or warn on the
+     reference date, or the version forced with -V; draft and deprecated versions are shown
+     but do not count)
+  1  a main target failed
+  2  usage or configuration error (bad flags, scope file, clouds.yaml, snapshot)
+  3  no failure, but a testcase could not be decided (ABORT: permission, endpoint down,
+     timeout, invalid answer)
+  4  no failure or abort, but a main target has testcases without result (manual, or not
+     implemented natively yet)";
+
+#[derive(Parser)]
+#[command(
+    name = "scs-check",
+    version,
+    about = "Checks an OpenStack cloud against the Sovereign Cloud Stack (SCS) standards",
+    long_about = "Checks an OpenStack cloud against the Sovereign Cloud Stack (SCS) standards.\n\n\
+        A scope file (scs-0003 YAML, e.g. scopes/scs-compatible-iaas.yaml) names the versions, \
+        targets and testcases; the versions in force on the reference date are tested, every \
+        testcase by a native check that reads the cloud's API once.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More output: -v shows every finding and progress lines, -vv debug logs
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr, no table on stdout (reports are still written)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Test a cloud (or a recorded snapshot) against a scope
+    #[command(after_help = EXIT_CODES)]
+    Run(Box<RunArgs>),
+    /// Show the versions, targets and testcases a run would test, and who decides each
+    Plan(PlanArgs),
+}
+
+#[derive(Args)]
+pub struct Selection {
+    /// Scope file (scs-0003 YAML), e.g. scopes/scs-compatible-iaas.yaml
+    pub scope: PathBuf,
+    /// Test only this version of the scope, whatever the timeline says
+    #[arg(short = 'V', long = "version", value_name = "VERSION")]
+    pub version: Option<String>,
+    /// Reference date that selects the versions from the timeline [default: today, UTC]
+    #[arg(short = 'd', long = "date", value_name = "YYYY-MM-DD")]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Subject name written into the reports [default: the cloud name]
+    #[arg(short = 's', long = "subject")]
+    pub subject: Option<String>,
+    /// Assign a scope variable, e.g. -a os_cloud=mycloud (repeatable)
+    #[arg(short = 'a', long = "assign", value_name = "KEY=VALUE")]
+    pub assign: Vec<String>,
+    /// Cloud from clouds.yaml (same as -a os_cloud=NAME) [default: $OS_CLOUD, else OS_* variables]
+    #[arg(long, value_name = "NAME")]
+    pub os_cloud: Option<String>,
+    /// Only testcases whose id matches REGEX at its start
+    #[arg(short = 't', long = "tests", value_name = "REGEX")]
+    pub tests: Option<String>,
+    /// Only testcases of these sections (comma-separated); testcases without section are dropped
+    #[arg(
+        short = 'S',
+        long = "sections",
+        value_name = "SECTIONS",
+        value_delimiter = ','
+    )]
+    pub sections: Option<Vec<String>>,
+    /// Exit code counts only testcases that could not be decided (ABORT), not failures
+    #[arg(short = 'C', long = "critical-only")]
+    pub critical_only: bool,
+    /// Write the upstream-compatible YAML report (for the SCS compliance monitor)
+    #[arg(short = 'o', long = "output", value_name = "REPORT.yaml")]
+    pub output: Option<PathBuf>,
+    /// Write JUnit XML (one testsuite per scope version)
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the full result as JSON (schema: docs/report.schema.json)
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Read the facts from a snapshot file instead of the cloud (no network)
+    #[arg(long, value_name = "FILE", conflicts_with = "record")]
+    pub snapshot: Option<PathBuf>,
+    /// Save the facts read from the cloud to a snapshot file (no secrets in it)
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Seconds allowed for authentication and for reading each fact
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// Requests sent to the cloud at the same time at most
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub concurrency: u64,
+}
+
+#[derive(Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Print the plan as JSON
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,326 @@
+//! Facts from a live OpenStack cloud.
+//!
+//! `openstack_sdk` does what is hard to get right (clouds.yaml, the auth plugins, the
+//! catalog, TLS options); the few calls SCS needs are plain typed requests made through its
+//! authenticated client. Every request runs under the run's timeout and a bound on
+//! concurrent requests; every failure becomes the reason of a [`Fact::Error`].
+
+pub mod config;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use openstack_sdk::api::AsyncClient;
+use openstack_sdk::types::ServiceType;
+use openstack_sdk::AsyncOpenStack;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+
+use self::config::{error_chain, ResolvedCloud};
+use super::{Catalog, CatalogEndpoint, CatalogService, Fact, FactKind, Facts, Flavor};
+
+// The crates.io build of openstack_sdk does not link the application-credential plugin
+// unless something references it; SCS providers mostly hand out application credentials.
+#[used]
+static APPLICATION_CREDENTIAL_PLUGIN:
+    &openstack_sdk_auth_applicationcredential::ApplicationCredentialAuthenticator =
+    &openstack_sdk_auth_applicationcredential::ANCHOR;
+
+/// Nova returns flavor extra specs inline from this microversion on.
+const COMPUTE_EXTRA_SPECS_MICROVERSION: &str = "2.61";
+
+/// An authenticated connection to one cloud.
+pub struct Session {
+    client: AsyncOpenStack,
+    cloud: String,
+    requests: Semaphore,
+}
+
+enum RequestError {
+    Status(u16, String),
+    Other(String),
+}
+
+impl RequestError {
+    fn into_reason(self) -> String {
+        match self {
+            Self::Status(_, reason) | Self::Other(reason) => reason,
+        }
+    }
+}
+
+/// Authenticates against the cloud's Keystone; the error explains what went wrong.
+pub async fn connect(
+    cloud: &ResolvedCloud,
+    timeout: Duration,
+    concurrency: usize,
+) -> Result<Session, String> {
+    let auth_url = cloud
+        .config
+        .auth
+        .as_ref()
+        .and_then(|a| a.auth_url.clone())
+        .unwrap_or_else(|| "(no auth_url)".into());
+    let connecting = AsyncOpenStack::builder(&cloud.config)
+        .disable_auth_cache(true)
+        .http_timeout(timeout)
+        .http_connect_timeout(timeout.min(Duration::from_secs(10)))
+        .connect();
+    let client = match tokio::time::timeout(timeout, connecting).await {
+        Ok(Ok(client)) => client,
+        Ok(Err(e)) => {
+            return Err(format!(
+                "cannot authenticate to cloud `{}` at {auth_url}: {}",
+                cloud.name,
+                error_chain(&e)
+            ))
+        }
+        Err(_) => {
+            return Err(format!(
+                "cannot authenticate to cloud `{}` at {auth_url}: no answer within {}s",
+                cloud.name,
+                timeout.as_secs()
+            ))
+        }
+    };
+    Ok(Session {
+        client,
+        cloud: cloud.name.clone(),
+        requests: Semaphore::new(concurrency.max(1)),
+    })
+}
+
+impl Session {
+    /// Fetches each requested fact once, all concurrently, each under `timeout`.
+    pub async fn gather(&self, kinds: &BTreeSet<FactKind>, timeout: Duration) -> Facts {
+        let wanted = |kind| kinds.contains(&kind);
+        let flavors = async {
+            if wanted(FactKind::Flavors) {
+                Some(bounded(timeout, self.flavors()).await)
+            } else {
+                None
+            }
+        };
+        let catalog = wanted(FactKind::Catalog).then(|| Fact::Ok(self.catalog()));
+        Facts {
+            catalog,
+            flavors: flavors.await,
+        }
+    }
+
+    fn catalog(&self) -> Catalog {
+        let services = self
+            .client
+            .get_token_catalog()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| CatalogService {
+                service_type: s.service_type,
+                name: s.name,
+                endpoints: s
+                    .endpoints
+                    .into_iter()
+                    .map(|e| CatalogEndpoint {
+                        interface: e.interface,
+                        region: e.region,
+                        url: e.url,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Catalog { services }
+    }
+
+    async fn endpoint(&self, service: ServiceType) -> Result<url::Url, String> {
+        let what = service.to_string();
+        self.client
+            .discover_service_endpoint(&service)
+            .await
+            .map_err(|e| format!("cannot discover the {what} endpoint: {}", error_chain(&e)))?;
+        let endpoint = self
+            .client
+            .get_service_endpoint(&service, None)
+            .await
+            .map_err(|e| {
+                format!(
+                    "cloud `{}` has no usable {what} endpoint in its catalog: {}",
+                    self.cloud,
+                    error_chain(&e)
+                )
+            })?;
+        Ok(endpoint.url().clone())
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        url: &url::Url,
+        headers: &[(&str, &str)],
+    ) -> Result<T, RequestError> {
+        let _permit = self
+            .requests
+            .acquire()
+            .await
+            .expect("semaphore never closed");
+        let mut request = http::Request::builder()
+            .method(http::Method::GET)
+            .uri(url.as_str())
+            .header("Accept", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self
+            .client
+            .rest_async(request, Vec::new())
+            .await
+            .map_err(|e| RequestError::Other(format!("GET {url}: {}", error_chain(&e))))?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = String::from_utf8_lossy(response.body());
+            let excerpt: String = body.chars().take(300).collect();
+            return Err(RequestError::Status(
+                status.as_u16(),
+                format!("GET {url}: HTTP {status}: {}", excerpt.trim()),
+            ));
+        }
+        serde_json::from_slice(response.body()).map_err(|e| {
+            RequestError::Other(format!(
+                "GET {url}: the answer is not the expected JSON: {e}"
+            ))
+        })
+    }
+
+    /// All flavors the project can use, with extra specs, following pagination.
+    async fn flavors(&self) -> Result<Vec<Flavor>, String> {
+        let base = self.endpoint(ServiceType::Compute).await?;
+        let first = join(&base, "flavors/detail")?;
+        let microversion = format!("compute {COMPUTE_EXTRA_SPECS_MICROVERSION}");
+        let inline = [("OpenStack-API-Version", microversion.as_str())];
+        let pages = match self
+            .list_pages::<FlavorPage>(&base, first.clone(), &inline)
+            .await
+        {
+            // 406: the cloud's Nova is older than 2.61; read extra specs per flavor instead.
+            Err(RequestError::Status(406, _)) => self
+                .list_pages::<FlavorPage>(&base, first, &[])
+                .await
+                .map_err(RequestError::into_reason)?,
+            other => other.map_err(RequestError::into_reason)?,
+        };
+        let mut flavors = Vec::new();
+        for raw in pages.into_iter().flat_map(|p| p.flavors) {
+            let extra_specs = match raw.extra_specs {
+                Some(specs) => specs,
+                None => self.extra_specs(&base, &raw.id).await?,
+            };
+            flavors.push(Flavor {
+                id: raw.id,
+                name: raw.name,
+                vcpus: raw.vcpus,
+                ram: raw.ram,
+                disk: raw.disk,
+                extra_specs,
+            });
+        }
+        Ok(flavors)
+    }
+
+    async fn extra_specs(
+        &self,
+        base: &url::Url,
+        flavor: &str,
+    ) -> Result<BTreeMap<String, String>, String> {
+        #[derive(Deserialize)]
+        struct ExtraSpecs {
+            extra_specs: BTreeMap<String, String>,
+        }
+        let url = join(base, &format!("flavors/{flavor}/os-extra_specs"))?;
+        self.get::<ExtraSpecs>(&url, &[])
+            .await
+            .map(|s| s.extra_specs)
+            .map_err(RequestError::into_reason)
+    }
+
+    /// Follows the `rel: next` links of a Nova-style listing.
+    async fn list_pages<P: Page>(
+        &self,
+        base: &url::Url,
+        first: url::Url,
+        headers: &[(&str, &str)],
+    ) -> Result<Vec<P>, RequestError> {
+        let mut pages = Vec::new();
+        let mut next = Some(first);
+        let mut seen = BTreeSet::new();
+        while let Some(url) = next.take() {
+            if !seen.insert(url.to_string()) {
+                return Err(RequestError::Other(format!(
+                    "GET {url}: the listing's next link points back to a page already read"
+                )));
+            }
+            let page: P = self.get(&url, headers).await?;
+            next = page
+                .next_link()
+                .map(|href| base.join(href))
+                .transpose()
+                .map_err(|e| RequestError::Other(format!("GET {url}: bad next link: {e}")))?;
+            pages.push(page);
+        }
+        Ok(pages)
+    }
+}
+
+fn join(base: &url::Url, path: &str) -> Result<url::Url, String> {
+    let mut base = base.clone();
+    if !base.path().ends_with('/') {
+        base.set_path(&format!("{}/", base.path()));
+    }
+    base.join(path)
+        .map_err(|e| format!("cannot build a request URL from {base} and {path}: {e}"))
+}
+
+async fn bounded<T>(
+    timeout: Duration,
+    fetch: impl std::future::Future<Output = Result<T, String>>,
+) -> Fact<T> {
+    match tokio::time::timeout(timeout, fetch).await {
+        Ok(Ok(value)) => Fact::Ok(value),
+        Ok(Err(reason)) => Fact::Error(reason),
+        Err(_) => Fact::Error(format!("no complete answer within {}s", timeout.as_secs())),
+    }
+}
+
+trait Page: DeserializeOwned {
+    fn next_link(&self) -> Option<&str>;
+}
+
+#[derive(Deserialize)]
+struct Link {
+    rel: String,
+    href: String,
+}
+
+#[derive(Deserialize)]
+struct FlavorPage {
+    flavors: Vec<NovaFlavor>,
+    #[serde(default)]
+    flavors_links: Vec<Link>,
+}
+
+impl Page for FlavorPage {
+    fn next_link(&self) -> Option<&str> {
+        self.flavors_links
+            .iter()
+            .find(|l| l.rel == "next")
+            .map(|l| l.href.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+struct NovaFlavor {
+    id: String,
+    name: String,
+    vcpus: u64,
+    ram: u64,
+    disk: u64,
+    extra_specs: Option<BTreeMap<String, String>>,
+}

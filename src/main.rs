@@ -1,0 +1,51 @@
+//! `scs-check`: tells whether an OpenStack cloud complies with the SCS standards.
+//!
+//! This file only wires the command line to the commands; see `run.rs` for the flow.
+
+mod checks;
+mod cli;
+mod facts;
+mod plan;
+mod report;
+mod run;
+mod scope;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn init_logging(verbose: u8, quiet: bool) {
+    // Only our own crate logs: the HTTP and auth crates below us may log headers.
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::new(format!("off,scs_check={level}"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    let output = run::Output {
+        verbose: cli.verbose,
+        quiet: cli.quiet,
+    };
+    let result = match &cli.command {
+        cli::Command::Run(args) => run::run(args, &output),
+        cli::Command::Plan(args) => run::plan(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(report::exit::USAGE as u8)
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The plan of a run: which versions, targets and testcases, and who decides each testcase.
+//!
+//! The union of the selected versions' testcases runs once; `-t` and `-S` narrow it the way
+//! upstream's flags do (`-t` matches at the start of the id; `-S` keeps testcases whose
+//! section is listed, so testcases without a section are dropped). Testcases narrowed away
+//! stay in the plan as "not selected" so reports can say so instead of calling them missing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use regex::Regex;
+
+use crate::checks::{self, Check};
+use crate::facts::FactKind;
+use crate::scope::select::SelectedVersion;
+use crate::scope::{Scope, Testcase};
+
+/// Who decides a testcase.
+#[derive(Clone, Copy)]
+pub enum Implementation {
+    Native(&'static Check),
+    /// A manual testcase of the scope (a script without executable): no tool decides it.
+    Manual,
+    /// Automated upstream, but scs-check has no native check for it yet.
+    Missing,
+}
+
+impl Implementation {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Native(_) => "native",
+            Self::Manual => "manual",
+            Self::Missing => "missing",
+        }
+    }
+}
+
+pub struct PlannedTestcase {
+    pub testcase: Testcase,
+    pub implementation: Implementation,
+    /// False when `-t` or `-S` narrowed it away.
+    pub selected: bool,
+}
+
+pub struct PlannedVersion {
+    pub version: SelectedVersion,
+    pub targets: BTreeMap<String, Vec<String>>,
+}
+
+pub struct Plan {
+    pub versions: Vec<PlannedVersion>,
+    /// Every testcase of the selected versions, by id.
+    pub testcases: BTreeMap<String, PlannedTestcase>,
+}
+
+/// Narrowing by `-t REGEX` and `-S SECTIONS`.
+#[derive(Default)]
+pub struct Filter {
+    pub tests: Option<Regex>,
+    pub sections: Option<Vec<String>>,
+}
+
+impl Filter {
+    /// `-t` as upstream: the pattern must match at the start of the id.
+    pub fn tests_pattern(pattern: &str) -> Result<Regex, regex::Error> {
+        Regex::new(&format!("^(?:{pattern})"))
+    }
+
+    fn keeps(&self, testcase: &Testcase) -> bool {
+        let by_id = self
+            .tests
+            .as_ref()
+            .is_none_or(|re| re.is_match(&testcase.id));
+        let by_section = self.sections.as_ref().is_none_or(|sections| {
+            testcase
+                .section
+                .as_ref()
+                .is_some_and(|s| sections.iter().any(|wanted| wanted == s))
+        });
+        by_id && by_section
+    }
+}
+
+pub fn implementation_of(testcase: &Testcase) -> Implementation {
+    if let Some(name) = &testcase.implemented_by {
+        // The scope loader already refused names that do not implement the testcase.
+        return checks::by_name(name).map_or(Implementation::Missing, Implementation::Native);
+    }
+    if testcase.manual {
+        return Implementation::Manual;
+    }
+    checks::for_testcase(&testcase.id).map_or(Implementation::Missing, Implementation::Native)
+}
+
+pub fn build(scope: &Scope, versions: Vec<SelectedVersion>, filter: &Filter) -> Plan {
+    let mut testcases = BTreeMap::new();
+    let mut planned = Vec::new();
+    for selected in versions {
+        let version = scope
+            .version(&selected.name)
+            .expect("selection only names versions of the scope");
+        for id in version.targets.values().flatten() {
+            testcases.entry(id.clone()).or_insert_with(|| {
+                let testcase = scope.testcases[id].clone();
+                PlannedTestcase {
+                    implementation: implementation_of(&testcase),
+                    selected: filter.keeps(&testcase),
+                    testcase,
+                }
+            });
+        }
+        planned.push(PlannedVersion {
+            version: selected,
+            targets: version.targets.clone(),
+        });
+    }
+    Plan {
+        versions: planned,
+        testcases,
+    }
+}
+
+impl Plan {
+    /// The facts the selected native testcases read.
+    pub fn facts_needed(&self) -> BTreeSet<FactKind> {
+        self.testcases
+            .values()
+            .filter(|t| t.selected)
+            .filter_map(|t| match t.implementation {
+                Implementation::Native(check) => Some(check.reads),
+                _ => None,
+            })
+            .flatten()
+            .copied()
+            .collect()
+    }
+}
+
+fn who_decides(planned: &PlannedTestcase) -> String {
+    match planned.implementation {
+        Implementation::Native(check) => format!("native ({})", check.name),
+        other => other.label().to_owned(),
+    }
+}
+
+/// The plan as text: per version and target, every testcase and who decides it.
+pub fn render(scope: &Scope, date: chrono::NaiveDate, plan: &Plan) -> String {
+    use std::fmt::Write;
+    let mut out = format!("{} ({}) on {date}\n", scope.name, scope.path.display());
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for version in &plan.versions {
+        let binding = if version.version.binding {
+            "binding"
+        } else {
+            "informational"
+        };
+        let _ = writeln!(
+            out,
+            "\nversion {} ({}, {binding})",
+            version.version.name,
+            version.version.state.as_str()
+        );
+        for (target, ids) in &version.targets {
+            let _ = writeln!(out, "  target {target}: {} testcases", ids.len());
+            for id in ids {
+                let planned = &plan.testcases[id];
+                let _ = writeln!(out, "    {id:<40} {}", who_decides(planned));
+            }
+        }
+    }
+    for planned in plan.testcases.values() {
+        *counts.entry(planned.implementation.label()).or_default() += 1;
+    }
+    let _ = writeln!(
+        out,
+        "\n{} distinct testcases: {} native, {} manual, {} missing",
+        plan.testcases.len(),
+        counts.get("native").unwrap_or(&0),
+        counts.get("manual").unwrap_or(&0),
+        counts.get("missing").unwrap_or(&0)
+    );
+    out
+}
+
+/// The plan as JSON, for scripts.
+pub fn to_json(scope: &Scope, date: chrono::NaiveDate, plan: &Plan) -> serde_json::Value {
+    let versions: Vec<serde_json::Value> = plan
+        .versions
+        .iter()
+        .map(|v| {
+            let targets: serde_json::Map<String, serde_json::Value> = v
+                .targets
+                .iter()
+                .map(|(target, ids)| {
+                    let testcases = ids
+                        .iter()
+                        .map(|id| {
+                            let planned = &plan.testcases[id];
+                            serde_json::json!({
+                                "id": id,
+                                "implementation": planned.implementation.label(),
+                                "check": match planned.implementation {
+                                    Implementation::Native(check) => Some(check.name),
+                                    _ => None,
+                                },
+                            })
+                        })
+                        .collect();
+                    (target.clone(), serde_json::Value::Array(testcases))
+                })
+                .collect();
+            serde_json::json!({
+                "version": v.version.name,
+                "state": v.version.state.as_str(),
+                "binding": v.version.binding,
+                "targets": targets,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "scope": scope.name,
+        "file": scope.path.display().to_string(),
+        "reference_date": date.to_string(),
+        "versions": versions,
+    })
+}

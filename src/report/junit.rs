@@ -1,0 +1,189 @@
+//! JUnit XML in the Jenkins/Ant dialect (`junit-10.xsd`): one `<testsuite>` per scope
+//! version, one `<testcase>` per testcase of that version.
+//!
+//! FAIL becomes `<failure>`, ABORT `<error>` (the test could not run), MISSING `<skipped>`;
+//! testcases narrowed away by `-t`/`-S` are left out. The body of a failure lists every
+//! finding, which says what to fix. Written by hand: the schema is small, and the crates we
+//! tried add attributes it rejects.
+
+use std::fmt::Write;
+
+use super::{RunReport, Status, TestcaseReport};
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 forbids most control characters even when escaped.
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn body(testcase: &TestcaseReport) -> String {
+    let mut lines: Vec<String> = testcase
+        .findings
+        .iter()
+        .map(|f| {
+            let level = serde_json::to_value(f.level).expect("level serialises");
+            let level = level.as_str().unwrap_or("error").to_uppercase();
+            match &f.object {
+                Some(object) => format!("{level}: [{object}] {}", f.message),
+                None => format!("{level}: {}", f.message),
+            }
+        })
+        .collect();
+    if let Some(url) = &testcase.url {
+        lines.push(format!("Standard: {url}"));
+    }
+    lines.join("\n")
+}
+
+fn first_error(testcase: &TestcaseReport) -> String {
+    testcase.findings.first().map_or_else(
+        || testcase.status.as_str().to_owned(),
+        |f| f.message.clone(),
+    )
+}
+
+pub fn render(report: &RunReport) -> String {
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let mut suites = String::new();
+    let (mut all_tests, mut all_failures, mut all_errors) = (0, 0, 0);
+    for version in &report.versions {
+        let mut cases = String::new();
+        let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
+        let mut time_ms = 0.0;
+        for target in &version.targets {
+            for id in &target.testcases {
+                let Some(testcase) = report.testcases.iter().find(|t| &t.id == id) else {
+                    continue;
+                };
+                if testcase.status == Status::NotSelected {
+                    continue;
+                }
+                tests += 1;
+                let ms = testcase.duration_ms.unwrap_or(0.0);
+                time_ms += ms;
+                let _ = write!(
+                    cases,
+                    "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\">",
+                    escape(id),
+                    escape(&format!(
+                        "{}.{}.{}",
+                        report.scope.name, version.name, target.name
+                    )),
+                    ms / 1000.0
+                );
+                let element = match testcase.status {
+                    Status::Fail => {
+                        failures += 1;
+                        Some("failure")
+                    }
+                    Status::Abort => {
+                        errors += 1;
+                        Some("error")
+                    }
+                    Status::Missing => {
+                        skipped += 1;
+                        Some("skipped")
+                    }
+                    Status::Pass | Status::NotSelected => None,
+                };
+                match element {
+                    Some(element) => {
+                        let message = if testcase.status == Status::Missing {
+                            format!("no result: {} testcase", testcase.implementation)
+                        } else {
+                            first_error(testcase)
+                        };
+                        let _ = write!(
+                            cases,
+                            "\n      <{element} type=\"{}\" message=\"{}\">{}</{element}>\n    </testcase>\n",
+                            testcase.status.as_str(),
+                            escape(&message),
+                            escape(&body(testcase))
+                        );
+                    }
+                    None if testcase.findings.is_empty() => cases.push_str("</testcase>\n"),
+                    None => {
+                        let _ = write!(
+                            cases,
+                            "\n      <system-out>{}</system-out>\n    </testcase>\n",
+                            escape(&body(testcase))
+                        );
+                    }
+                }
+            }
+        }
+        all_tests += tests;
+        all_failures += failures;
+        all_errors += errors;
+        let _ = writeln!(
+            suites,
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" \
+             skipped=\"{skipped}\" time=\"{:.3}\" timestamp=\"{}\">",
+            escape(&format!("{} {}", report.scope.name, version.name)),
+            time_ms / 1000.0,
+            report.checked_at.format("%Y-%m-%dT%H:%M:%S")
+        );
+        suites.push_str("    <properties>\n");
+        let mut properties = vec![
+            ("subject".to_owned(), report.subject.clone()),
+            ("version".to_owned(), version.name.clone()),
+            ("state".to_owned(), version.state.clone()),
+            ("binding".to_owned(), version.binding.to_string()),
+            (
+                "reference_date".to_owned(),
+                report.reference_date.to_string(),
+            ),
+            ("result".to_owned(), version.result.as_str().to_owned()),
+        ];
+        for target in &version.targets {
+            properties.push((
+                format!("target.{}", target.name),
+                target.result.as_str().to_owned(),
+            ));
+        }
+        for (name, value) in properties {
+            let _ = writeln!(
+                suites,
+                "      <property name=\"{}\" value=\"{}\"/>",
+                escape(&name),
+                escape(&value)
+            );
+        }
+        suites.push_str("    </properties>\n");
+        suites.push_str(&cases);
+        suites.push_str("  </testsuite>\n");
+    }
+    let _ = writeln!(
+        xml,
+        "<testsuites name=\"{}\" tests=\"{all_tests}\" failures=\"{all_failures}\" errors=\"{all_errors}\">",
+        escape(&report.scope.name)
+    );
+    xml.push_str(&suites);
+    xml.push_str("</testsuites>\n");
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_markup_and_control_characters() {
+        assert_eq!(
+            escape("a<b & \"c\"\u{1}"),
+            "a&lt;b &amp; &quot;c&quot;\u{FFFD}"
+        );
+    }
+}

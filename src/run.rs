@@ -1,0 +1,313 @@
+//! The `run` and `plan` commands: scope → selection → plan → facts → checks → reports.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use chrono::{NaiveDate, Utc};
+
+use crate::cli::{PlanArgs, RunArgs, Selection};
+use crate::facts::snapshot::Snapshot;
+use crate::facts::{openstack, Facts};
+use crate::plan::{self, Filter, Implementation, Plan};
+use crate::report::{self, table::TableOptions, RunReport, Status, TestcaseReport};
+use crate::scope::{self, select::SelectedVersion, Scope};
+
+/// How the run talks to the user; decided once in `main`.
+pub struct Output {
+    pub verbose: u8,
+    pub quiet: bool,
+}
+
+fn select(selection: &Selection) -> Result<(Scope, NaiveDate, Vec<SelectedVersion>)> {
+    let scope = scope::load(&selection.scope)?;
+    let date = selection.date.unwrap_or_else(|| Utc::now().date_naive());
+    let versions = scope::select::select(&scope, date, selection.version.as_deref())
+        .with_context(|| format!("{}: cannot select versions", selection.scope.display()))?;
+    Ok((scope, date, versions))
+}
+
+/// `-a KEY=VALUE` pairs; like upstream, a key may be assigned once.
+fn assignments(args: &RunArgs) -> Result<BTreeMap<String, String>> {
+    let mut assigned = BTreeMap::new();
+    let pairs = args.assign.iter().map(|a| {
+        a.split_once('=')
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .with_context(|| format!("-a {a}: expected KEY=VALUE"))
+    });
+    let from_flag = args
+        .os_cloud
+        .iter()
+        .map(|c| Ok(("os_cloud".to_owned(), c.clone())));
+    for pair in pairs.chain(from_flag) {
+        let (key, value) = pair?;
+        if assigned.insert(key.clone(), value).is_some() {
+            bail!("variable {key} is assigned twice (by -a or --os-cloud); assign it once");
+        }
+    }
+    Ok(assigned)
+}
+
+/// Variables the scope requires that nothing assigns. `os_cloud` may also come from the
+/// environment (`OS_CLOUD`, `OS_*`) or be moot (`--snapshot`): cloud resolution decides.
+fn check_required_variables(scope: &Scope, assigned: &BTreeMap<String, String>) -> Result<()> {
+    let unassigned: Vec<&str> = scope
+        .variables
+        .iter()
+        .filter(|v| v.default.is_none() && v.name != "os_cloud")
+        .filter(|v| !assigned.contains_key(&v.name))
+        .map(|v| v.name.as_str())
+        .collect();
+    if !unassigned.is_empty() {
+        bail!(
+            "{}: the scope requires variables that are not assigned: {}; pass -a NAME=VALUE",
+            scope.path.display(),
+            unassigned.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn progress(output: &Output, message: &str) -> Option<indicatif::ProgressBar> {
+    if output.quiet {
+        return None;
+    }
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(message.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        Some(bar)
+    } else {
+        if output.verbose > 0 {
+            eprintln!("{message}");
+        }
+        None
+    }
+}
+
+/// Where the facts came from, for the report.
+struct Source {
+    facts: Facts,
+    cloud: String,
+    snapshot: Option<String>,
+}
+
+fn gather(
+    args: &RunArgs,
+    plan: &Plan,
+    assigned: &BTreeMap<String, String>,
+    output: &Output,
+) -> Result<Source> {
+    let kinds = plan.facts_needed();
+    if let Some(path) = &args.snapshot {
+        let snapshot = Snapshot::load(path).map_err(anyhow::Error::msg)?;
+        return Ok(Source {
+            facts: snapshot.facts,
+            cloud: snapshot.cloud,
+            snapshot: Some(path.display().to_string()),
+        });
+    }
+    let cloud = openstack::config::resolve(assigned.get("os_cloud").map(String::as_str))?;
+    if kinds.is_empty() {
+        return Ok(Source {
+            facts: Facts::default(),
+            cloud: cloud.name,
+            snapshot: None,
+        });
+    }
+    let timeout = Duration::from_secs(args.timeout);
+    let what = kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let spinner = progress(
+        output,
+        &format!("Reading {what} from cloud {} …", cloud.name),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let facts = runtime.block_on(async {
+        match openstack::connect(&cloud, timeout, args.concurrency as usize).await {
+            Ok(session) => session.gather(&kinds, timeout).await,
+            Err(reason) => {
+                if !output.quiet {
+                    eprintln!("warning: {reason}; every testcase that reads the cloud ABORTs");
+                }
+                Facts::all_failed(kinds.iter().copied(), &reason)
+            }
+        }
+    });
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+    Ok(Source {
+        facts,
+        cloud: cloud.name,
+        snapshot: None,
+    })
+}
+
+fn evaluate(plan: &Plan, facts: &Facts) -> Vec<TestcaseReport> {
+    plan.testcases
+        .values()
+        .map(|planned| {
+            let testcase = &planned.testcase;
+            let (status, findings, duration_ms, check) = match planned.implementation {
+                _ if !planned.selected => (Status::NotSelected, Vec::new(), None, None),
+                Implementation::Native(check) => {
+                    let started = Instant::now();
+                    let outcome = check.run(&testcase.id, facts);
+                    let ms = started.elapsed().as_secs_f64() * 1000.0;
+                    (
+                        Status::from_verdict(outcome.verdict),
+                        outcome.findings,
+                        Some(ms),
+                        Some(check),
+                    )
+                }
+                Implementation::Manual | Implementation::Missing => {
+                    (Status::Missing, Vec::new(), None, None)
+                }
+            };
+            TestcaseReport {
+                id: testcase.id.clone(),
+                description: testcase.description.clone(),
+                url: testcase.url.clone(),
+                section: testcase.section.clone(),
+                lifetime: testcase.lifetime.into(),
+                implementation: planned.implementation.label().to_owned(),
+                check: check.map(|c| c.name.to_owned()),
+                standard: check.map(|c| c.standard.to_owned()),
+                status,
+                findings,
+                duration_ms,
+            }
+        })
+        .collect()
+}
+
+fn write_file(path: &Path, text: &str, what: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("cannot write {what} to {}", path.display()))
+}
+
+/// Runs the checks; returns the exit code.
+pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
+    let assigned = assignments(args)?;
+    let (scope, date, versions) = select(&args.selection)?;
+    check_required_variables(&scope, &assigned)?;
+    let tests = args
+        .tests
+        .as_deref()
+        .map(Filter::tests_pattern)
+        .transpose()
+        .context("-t: not a valid regular expression")?;
+    let filter = Filter {
+        tests,
+        sections: args.sections.clone(),
+    };
+    let plan = plan::build(&scope, versions, &filter);
+    let checked_at = Utc::now();
+    let source = gather(args, &plan, &assigned, output)?;
+    if let Some(path) = &args.record {
+        Snapshot::new(&source.cloud, source.facts.clone())
+            .save(path)
+            .map_err(anyhow::Error::msg)?;
+    }
+    let testcases = evaluate(&plan, &source.facts);
+    let versions = report::summarise_versions(&plan.versions, &testcases);
+    let (result, exit_code) = report::overall(&versions, args.critical_only);
+    let report = RunReport {
+        format: report::FORMAT.into(),
+        format_version: report::FORMAT_VERSION,
+        tool: report::ToolInfo {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        scope: report::ScopeInfo {
+            name: scope.name.clone(),
+            uuid: scope.uuid.clone(),
+            url: scope.url.clone(),
+            file: scope.path.display().to_string(),
+        },
+        subject: args.subject.clone().unwrap_or_else(|| source.cloud.clone()),
+        checked_at,
+        reference_date: date,
+        source: report::SourceInfo {
+            kind: if source.snapshot.is_some() {
+                "snapshot"
+            } else {
+                "live"
+            }
+            .into(),
+            cloud: source.cloud.clone(),
+            snapshot: source.snapshot.clone(),
+        },
+        run: report::RunInfo {
+            uuid: uuid::Uuid::new_v4().to_string(),
+            argv: std::env::args().skip(1).collect(),
+            assignment: assigned,
+            sections: args.sections.clone(),
+            forced_version: args.selection.version.clone(),
+            forced_tests: args.tests.clone(),
+            critical_only: args.critical_only,
+        },
+        testcases,
+        versions,
+        result,
+        exit_code,
+    };
+    if let Some(path) = &args.output {
+        write_file(
+            path,
+            &report::upstream_yaml::render(&report),
+            "the YAML report",
+        )?;
+    }
+    if let Some(path) = &args.junit {
+        write_file(path, &report::junit::render(&report), "the JUnit report")?;
+    }
+    if let Some(path) = &args.json {
+        let mut json = serde_json::to_string_pretty(&report).expect("report serialises");
+        json.push('\n');
+        write_file(path, &json, "the JSON report")?;
+    }
+    if !output.quiet {
+        let stdout = std::io::stdout();
+        let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let wrap = stdout.is_terminal();
+        print!(
+            "{}",
+            report::table::render(
+                &report,
+                &TableOptions {
+                    color,
+                    wrap,
+                    verbose: output.verbose > 0,
+                }
+            )
+        );
+    }
+    Ok(exit_code)
+}
+
+/// Prints the plan; returns the exit code.
+pub fn plan(args: &PlanArgs) -> Result<i32> {
+    let (scope, date, versions) = select(&args.selection)?;
+    let plan = plan::build(&scope, versions, &Filter::default());
+    if args.json {
+        let json = plan::to_json(&scope, date, &plan);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).expect("plan serialises")
+        );
+    } else {
+        print!("{}", plan::render(&scope, date, &plan));
+    }
+    Ok(report::exit::PASS)
+}
