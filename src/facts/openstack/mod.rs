@@ -62,6 +62,7 @@ pub async fn connect(
         .as_ref()
         .and_then(|a| a.auth_url.clone())
         .unwrap_or_else(|| "(no auth_url)".into());
+    let _state_dir = StateDirGuard::new();
     let connecting = AsyncOpenStack::builder(&cloud.config)
         .disable_auth_cache(true)
         .http_timeout(timeout)
@@ -89,6 +90,26 @@ pub async fn connect(
         cloud: cloud.name.clone(),
         requests: Semaphore::new(concurrency.max(1)),
     })
+}
+
+/// openstack_sdk creates `~/.osc` for its token cache even when the cache is off; a
+/// checker leaves nothing behind, so the directory goes again if we made it and it is empty.
+struct StateDirGuard(Option<std::path::PathBuf>);
+
+impl StateDirGuard {
+    fn new() -> Self {
+        let dir = std::env::home_dir().map(|home| home.join(".osc"));
+        Self(dir.filter(|d| !d.exists()))
+    }
+}
+
+impl Drop for StateDirGuard {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            // Fails, as it should, if anything was put inside.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 impl Session {

@@ -1,0 +1,423 @@
+//! The real binary on snapshots and scope files: verdicts, reports, exit codes, usage errors.
+
+mod common;
+
+use common::{assert_valid_junit, path, scs_check, text};
+use serde_json::Value;
+
+const IAAS: &str = "scopes/scs-compatible-iaas.yaml";
+/// The testcases scs-check decides natively so far (scs-0103 and the scs-0123 catalog part).
+const NATIVE: &str = "scs-0103-flavor|scs-0123-(service|storage)";
+
+fn run_json(args: &[&str]) -> (i32, Value, String) {
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("report.json");
+    let output = scs_check(home.path())
+        .args(["run", &path(IAAS), "--json"])
+        .arg(&json)
+        .args(args)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_else(|e| {
+            panic!("no JSON report ({e}); stdout: {stdout}\nstderr: {stderr}")
+        }))
+        .unwrap();
+    (output.status.code().unwrap(), report, stdout)
+}
+
+fn status_of<'a>(report: &'a Value, id: &str) -> &'a str {
+    report["testcases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in report"))["status"]
+        .as_str()
+        .unwrap()
+}
+
+#[test]
+fn demo_cloud_fails_where_it_breaks_the_standards() {
+    let (code, report, stdout) = run_json(&["--snapshot", &path("fixtures/demo-cloud.json")]);
+    assert_eq!(code, 1, "a failing main target exits 1");
+    for failing in [
+        "scs-0103-flavor-1l-1",
+        "scs-0103-flavor-2v-4-20s",
+        "scs-0103-flavor-4v-8",
+        "scs-0123-service-load-balancer",
+    ] {
+        assert_eq!(status_of(&report, failing), "FAIL", "{failing}");
+    }
+    // Found by scs:name-v2 although it is called m1.small.
+    assert_eq!(status_of(&report, "scs-0103-flavor-1v-2"), "PASS");
+    assert_eq!(status_of(&report, "scs-0123-storage-apis"), "PASS");
+    assert_eq!(status_of(&report, "scs-0101-entropy-avail"), "MISSING");
+    assert!(
+        stdout.contains("ram is 8000 MiB, must be 8192 MiB"),
+        "{stdout}"
+    );
+    assert_eq!(report["source"]["kind"], "snapshot");
+    assert_eq!(report["subject"], "demo");
+}
+
+#[test]
+fn compliant_cloud_passes_every_native_testcase() {
+    let (code, report, _) = run_json(&[
+        "--snapshot",
+        &path("fixtures/compliant-cloud.json"),
+        "-t",
+        NATIVE,
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(report["result"], "PASS");
+    let decided: Vec<&Value> = report["testcases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] != "NOT_SELECTED")
+        .collect();
+    assert!(decided.len() >= 22, "{}", decided.len());
+    assert!(decided.iter().all(|t| t["status"] == "PASS"));
+}
+
+#[test]
+fn unimplemented_testcases_make_the_run_incomplete_not_passed() {
+    let (code, report, _) = run_json(&["--snapshot", &path("fixtures/compliant-cloud.json")]);
+    assert_eq!(code, 4, "missing testcases in a binding main target exit 4");
+    assert_eq!(report["result"], "MISSING");
+}
+
+#[test]
+fn versions_follow_the_reference_date_and_v_forces_one() {
+    let (_, report, _) = run_json(&[
+        "--snapshot",
+        &path("fixtures/compliant-cloud.json"),
+        "-d",
+        "2025-03-01",
+    ]);
+    let versions: Vec<(&str, &str, bool)> = report["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["name"].as_str().unwrap(),
+                v["state"].as_str().unwrap(),
+                v["binding"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            ("v5.1", "effective", true),
+            ("v4", "warn", true),
+            ("v3", "deprecated", false)
+        ]
+    );
+    let (_, report, _) = run_json(&[
+        "--snapshot",
+        &path("fixtures/compliant-cloud.json"),
+        "-V",
+        "v3",
+    ]);
+    assert_eq!(report["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(report["versions"][0]["binding"], true);
+}
+
+#[test]
+fn junit_validates_against_the_jenkins_schema_and_explains_failures() {
+    let home = tempfile::tempdir().unwrap();
+    let junit = home.path().join("junit.xml");
+    scs_check(home.path())
+        .args([
+            "run",
+            &path(IAAS),
+            "--snapshot",
+            &path("fixtures/demo-cloud.json"),
+            "--junit",
+        ])
+        .arg(&junit)
+        .assert()
+        .code(1);
+    assert_valid_junit(&junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"SCS-compatible IaaS v5.1\""),
+        "{xml}"
+    );
+    assert!(xml.contains("<failure type=\"FAIL\""));
+    assert!(xml.contains("<skipped type=\"MISSING\""));
+    assert!(xml.contains("openstack flavor create --vcpus 1 --ram 1024"));
+}
+
+#[test]
+fn upstream_yaml_report_has_the_upstream_shape() {
+    let home = tempfile::tempdir().unwrap();
+    let yaml = home.path().join("report.yaml");
+    scs_check(home.path())
+        .args([
+            "run",
+            &path(IAAS),
+            "--snapshot",
+            &path("fixtures/demo-cloud.json"),
+            "-s",
+            "democloud",
+            "-o",
+        ])
+        .arg(&yaml)
+        .assert()
+        .code(1);
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    assert!(
+        text.starts_with("---\nspec:\n  uuid: \"50393e6f-2ae1-4c5c-a62c-3b75f2abef3f\"\n"),
+        "{text}"
+    );
+    let checked_at = text
+        .lines()
+        .find(|l| l.starts_with("checked_at: "))
+        .unwrap();
+    assert!(
+        regex::Regex::new(r"^checked_at: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$")
+            .unwrap()
+            .is_match(checked_at),
+        "UTC without offset, unquoted: {checked_at}"
+    );
+    let report: Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(report["subject"], "democloud");
+    let keys: Vec<&str> = report["run"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for key in [
+        "uuid",
+        "argv",
+        "assignment",
+        "sections",
+        "forced_version",
+        "forced_tests",
+        "invocations",
+    ] {
+        assert!(keys.contains(&key), "run.{key} missing: {keys:?}");
+    }
+    let invocations = report["run"]["invocations"].as_object().unwrap();
+    let results: Vec<(&String, &Value)> = invocations
+        .values()
+        .flat_map(|i| i["results"].as_object().unwrap().iter())
+        .collect();
+    let value = |id: &str| {
+        results
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map(|(_, v)| v.as_i64().unwrap())
+    };
+    assert_eq!(value("scs-0103-flavor-1l-1"), Some(-1));
+    assert_eq!(value("scs-0103-flavor-1v-4"), Some(1));
+    assert_eq!(
+        value("scs-0101-entropy-avail"),
+        None,
+        "missing testcases have no result"
+    );
+}
+
+#[test]
+fn plan_lists_every_testcase_with_who_decides_it() {
+    let home = tempfile::tempdir().unwrap();
+    let output = scs_check(home.path())
+        .args(["plan", &path(IAAS), "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let plan: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let main = plan["versions"][1]["targets"]["main"].as_array().unwrap();
+    assert_eq!(plan["versions"][1]["version"], "v5.1");
+    assert_eq!(main.len(), 54, "v5.1 main has 54 testcases");
+    let of = |id: &str| main.iter().find(|t| t["id"] == id).unwrap()["implementation"].clone();
+    assert_eq!(of("scs-0103-flavor-1v-4"), "native");
+    assert_eq!(of("scs-0117-test-backup"), "missing");
+}
+
+#[test]
+fn plan_reads_a_scope_in_upstream_form_with_manual_testcases() {
+    let home = tempfile::tempdir().unwrap();
+    let output = scs_check(home.path())
+        .args([
+            "plan",
+            &path("tests/data/upstream-style-scope.yaml"),
+            "-d",
+            "2026-01-01",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stdout.contains(
+            "scs-0103-flavor-1v-4                     native (scs-0103-standard-flavors)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("manual-docs-check                        manual"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_say_what_to_fix() {
+    let home = tempfile::tempdir().unwrap();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "run".into(),
+                "no-such-scope.yaml".into(),
+                "--snapshot".into(),
+                path("fixtures/demo-cloud.json"),
+            ],
+            "cannot read scope file",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(IAAS),
+                "--snapshot".into(),
+                "nope.json".into(),
+            ],
+            "cannot read snapshot",
+        ),
+        (
+            vec!["run".into(), path(IAAS), "--snapshot".into(), path(IAAS)],
+            "not a scs-check snapshot",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(IAAS),
+                "--snapshot".into(),
+                path("fixtures/demo-cloud.json"),
+                "-V".into(),
+                "v9".into(),
+            ],
+            "no version named `v9`",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(IAAS),
+                "--snapshot".into(),
+                path("fixtures/demo-cloud.json"),
+                "-t".into(),
+                "(".into(),
+            ],
+            "-t: not a valid regular expression",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(IAAS),
+                "--snapshot".into(),
+                path("fixtures/demo-cloud.json"),
+                "-a".into(),
+                "x".into(),
+            ],
+            "expected KEY=VALUE",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(IAAS),
+                "-a".into(),
+                "os_cloud=a".into(),
+                "--os-cloud".into(),
+                "b".into(),
+            ],
+            "assigned twice",
+        ),
+        (
+            vec!["run".into(), path(IAAS)],
+            "no cloud to check: pass --os-cloud NAME",
+        ),
+        (
+            vec!["plan".into(), path(IAAS), "-d".into(), "2020-01-01".into()],
+            "no timeline entry",
+        ),
+    ];
+    for (args, message) in cases {
+        let output = scs_check(home.path()).args(&args).output().unwrap();
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(message),
+            "{args:?}: expected `{message}` in: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn malformed_scope_file_error_names_file_line_and_column() {
+    let home = tempfile::tempdir().unwrap();
+    let scope = home.path().join("broken.yaml");
+    let original = std::fs::read_to_string(path(IAAS)).unwrap();
+    std::fs::write(
+        &scope,
+        original.replacen(
+            "  - id: scs-0100-semantics-check",
+            "  - id: scs-0100-syntax-check",
+            1,
+        ),
+    )
+    .unwrap();
+    let output = scs_check(home.path())
+        .args(["plan"])
+        .arg(&scope)
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        regex::Regex::new(
+            r"broken\.yaml:\d+:\d+: testcase id scs-0100-syntax-check is defined twice"
+        )
+        .unwrap()
+        .is_match(&stderr),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint:"), "{stderr}");
+}
+
+#[test]
+fn unknown_cloud_and_broken_clouds_yaml_are_usage_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let clouds = home.path().join("clouds.yaml");
+    std::fs::write(
+        &clouds,
+        "clouds:\n  alpha:\n    auth:\n      auth_url: http://127.0.0.1:9/v3\n",
+    )
+    .unwrap();
+    let output = scs_check(home.path())
+        .env("OS_CLIENT_CONFIG_FILE", &clouds)
+        .args(["run", &path(IAAS), "--os-cloud", "beta"])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cloud `beta` is not defined"), "{stderr}");
+    assert!(stderr.contains("defined clouds: alpha"), "{stderr}");
+
+    std::fs::write(&clouds, "clouds:\n  alpha: [unclosed\n").unwrap();
+    let output = scs_check(home.path())
+        .env("OS_CLIENT_CONFIG_FILE", &clouds)
+        .args(["run", &path(IAAS), "--os-cloud", "alpha"])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot read the OpenStack client configuration"),
+        "{stderr}"
+    );
+}

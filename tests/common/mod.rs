@@ -1,0 +1,77 @@
+//! Helpers shared by the integration tests: running the real binary in a clean home.
+
+#![allow(dead_code)] // each test crate uses a different part
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn path(relative: &str) -> String {
+    root().join(relative).display().to_string()
+}
+
+/// The binary with an empty HOME and no OS_* variables from the developer's shell, so
+/// only what a test configures is seen (and anything written to HOME would show up).
+pub fn scs_check(home: &Path) -> Command {
+    let mut command = Command::cargo_bin("scs-check").expect("binary built");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("OS_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("NO_COLOR", "1")
+        .current_dir(home);
+    command
+}
+
+pub fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Files and directories below `dir` (relative paths, directories with a trailing `/`),
+/// to show a run left nothing behind.
+pub fn files_below(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.push(format!("{}/", path.strip_prefix(dir).unwrap().display()));
+                stack.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Validates JUnit XML against the Jenkins/Ant schema with xmllint.
+pub fn assert_valid_junit(file: &Path) {
+    let output = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(root().join("tests/data/junit-10.xsd"))
+        .arg(file)
+        .output()
+        .expect("xmllint is installed (Debian package libxml2-utils; .ci/run installs it)");
+    assert!(
+        output.status.success(),
+        "JUnit XML does not validate: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
