@@ -220,8 +220,7 @@ fn evaluate(testcase: &str, facts: &Facts) -> Result<Outcome, FactUnavailable> {
         .map(|(flavor, wrong)| {
             let object = format!("{} ({})", flavor.name, flavor.id);
             let message = format!(
-                "flavor {} claims to be {} but {}; fix it with `openstack flavor set` / `unset`",
-                flavor.name,
+                "claims to be {} but {}; fix it with `openstack flavor set` / `unset`",
                 standard.name,
                 wrong.join("; ")
             );

@@ -8,8 +8,8 @@ use crate::checks::Level;
 pub struct TableOptions {
     /// Colours (stdout is a terminal and NO_COLOR is unset).
     pub color: bool,
-    /// Wrap to the terminal's width; otherwise lines stay long (logs, pipes).
-    pub wrap: bool,
+    /// Wrap to this width; `None` means the terminal's width.
+    pub width: Option<u16>,
     /// Show every finding, including informational ones, and passed testcases' notes.
     pub verbose: bool,
 }
@@ -30,11 +30,10 @@ fn status_cell(status: Status, color: bool) -> Cell {
 fn new_table(options: &TableOptions, header: &[&str]) -> Table {
     let mut table = Table::new();
     table.load_style(presets::UTF8_FULL_CONDENSED);
-    table.set_content_arrangement(if options.wrap {
-        ContentArrangement::Dynamic
-    } else {
-        ContentArrangement::Disabled
-    });
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(width) = options.width {
+        table.set_width(width);
+    }
     table.set_header(header.to_vec());
     table
 }

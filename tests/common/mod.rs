@@ -29,6 +29,8 @@ pub fn scs_check(home: &Path) -> Command {
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_CACHE_HOME", home.join(".cache"))
         .env("NO_COLOR", "1")
+        // Wide enough that the table never wraps a message the tests look for.
+        .env("COLUMNS", "1000")
         .current_dir(home);
     command
 }

@@ -1,0 +1,269 @@
+//! End to end against real OpenStack services (Keystone, Nova, Glance, Placement, Cinder,
+//! Neutron, Barbican from PyPI) on 127.0.0.1, brought up by `tests/e2e/openstack-up.sh`.
+//!
+//! These tests are `#[ignore]`d so that a bare `cargo test` does not need the services;
+//! `tests/run-all.sh` (the README's test command, and CI's) brings the services up and runs
+//! them with `--include-ignored`. They read the state directory from `SCS_E2E_STATE` and
+//! fail loudly if it is missing: an e2e test never passes without the services.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{assert_valid_junit, path, scs_check, text};
+use serde_json::Value;
+
+const IAAS: &str = "scopes/scs-compatible-iaas.yaml";
+const NATIVE: &str = "scs-0103-flavor|scs-0123-(service|storage)";
+
+fn state_dir() -> PathBuf {
+    let dir = std::env::var_os("SCS_E2E_STATE")
+        .map(PathBuf::from)
+        .expect("SCS_E2E_STATE is not set: run the e2e tier with tests/run-all.sh");
+    assert!(
+        dir.join("clouds.yaml").is_file(),
+        "{} has no clouds.yaml: is the OpenStack tier up (tests/e2e/openstack-up.sh)?",
+        dir.display()
+    );
+    dir
+}
+
+fn venv_python() -> PathBuf {
+    let venv = std::env::var_os("SCS_E2E_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/scs-check/e2e-venv")
+        });
+    venv.join("bin/python")
+}
+
+struct Run {
+    code: i32,
+    report: Value,
+    stdout: String,
+    stderr: String,
+    dir: tempfile::TempDir,
+}
+
+fn run(cloud: &str, clouds_yaml: &Path, extra: &[&str]) -> Run {
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("report.json");
+    let output = scs_check(home.path())
+        .env("OS_CLIENT_CONFIG_FILE", clouds_yaml)
+        .args(["run", &path(IAAS), "--os-cloud", cloud, "--json"])
+        .arg(&json)
+        .args(extra)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    let report = serde_json::from_str(
+        &std::fs::read_to_string(&json)
+            .unwrap_or_else(|e| panic!("no report ({e}): {stdout}\n{stderr}")),
+    )
+    .unwrap();
+    Run {
+        code: output.status.code().unwrap(),
+        report,
+        stdout,
+        stderr,
+        dir: home,
+    }
+}
+
+fn statuses(report: &Value) -> Vec<(String, String)> {
+    report["testcases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] != "NOT_SELECTED")
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().to_owned(),
+                t["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn status(report: &Value, id: &str) -> String {
+    statuses(report)
+        .into_iter()
+        .find(|(i, _)| i == id)
+        .unwrap_or_else(|| panic!("{id} not decided"))
+        .1
+}
+
+/// Every secret in clouds.yaml, to prove none of them ends up in an output.
+fn secrets(clouds_yaml: &Path) -> Vec<String> {
+    let clouds: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(clouds_yaml).unwrap()).unwrap();
+    let mut found = Vec::new();
+    for cloud in clouds["clouds"].as_object().unwrap().values() {
+        for key in ["password", "application_credential_secret", "token"] {
+            if let Some(secret) = cloud["auth"][key].as_str() {
+                found.push(secret.to_owned());
+            }
+        }
+    }
+    assert!(!found.is_empty(), "clouds.yaml of the e2e tier has secrets");
+    found
+}
+
+fn assert_no_secrets(clouds_yaml: &Path, texts: &[&str]) {
+    for secret in secrets(clouds_yaml) {
+        for text in texts {
+            assert!(
+                !text.contains(&secret),
+                "a secret from clouds.yaml leaked into output"
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn compliant_project_passes_every_native_testcase() {
+    let clouds = state_dir().join("clouds.yaml");
+    let run = run("scs-good", &clouds, &["-t", NATIVE]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let decided = statuses(&run.report);
+    assert!(decided.len() >= 22, "{decided:?}");
+    assert!(decided.iter().all(|(_, s)| s == "PASS"), "{decided:?}");
+    assert_eq!(run.report["source"]["kind"], "live");
+    assert_no_secrets(
+        &clouds,
+        &[&run.stdout, &run.stderr, &run.report.to_string()],
+    );
+}
+
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn application_credential_authenticates_against_the_real_keystone() {
+    let clouds = state_dir().join("clouds.yaml");
+    let run = run("scs-good-appcred", &clouds, &["-t", NATIVE]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(status(&run.report, "scs-0123-service-compute"), "PASS");
+    assert_eq!(status(&run.report, "scs-0103-flavor-2v-4-20s"), "PASS");
+}
+
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn noncompliant_project_fails_exactly_where_it_breaks_the_rules() {
+    let clouds = state_dir().join("clouds.yaml");
+    let run = run("scs-bad", &clouds, &["-t", NATIVE]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    for failing in [
+        "scs-0103-flavor-1v-4",     // too little RAM
+        "scs-0103-flavor-2v-8",     // no scs:cpu-type
+        "scs-0103-flavor-4v-16",    // missing
+        "scs-0103-flavor-2v-4-20s", // scs:disk0-type network
+    ] {
+        assert_eq!(status(&run.report, failing), "FAIL", "{failing}");
+    }
+    for passing in [
+        "scs-0103-flavor-8v-32",
+        "scs-0103-flavor-1l-1",
+        "scs-0123-service-compute",
+    ] {
+        assert_eq!(status(&run.report, passing), "PASS", "{passing}");
+    }
+    assert!(
+        run.stdout.contains("ram is 2048 MiB, must be 4096 MiB"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn recorded_snapshot_replays_to_identical_verdicts_without_secrets() {
+    let clouds = state_dir().join("clouds.yaml");
+    for cloud in ["scs-good", "scs-bad"] {
+        let snapshot_dir = tempfile::tempdir().unwrap();
+        let snapshot = snapshot_dir.path().join("snapshot.json");
+        let live = run(cloud, &clouds, &["--record", snapshot.to_str().unwrap()]);
+        let replay = run(
+            "ignored",
+            &clouds,
+            &["--snapshot", snapshot.to_str().unwrap()],
+        );
+        assert_eq!(live.code, replay.code, "{cloud}");
+        let findings = |r: &Value| -> Vec<(Value, Value, Value)> {
+            r["testcases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| (t["id"].clone(), t["status"].clone(), t["findings"].clone()))
+                .collect()
+        };
+        assert_eq!(findings(&live.report), findings(&replay.report), "{cloud}");
+        assert_eq!(replay.report["source"]["cloud"], cloud);
+        let text = std::fs::read_to_string(&snapshot).unwrap();
+        assert_no_secrets(&clouds, &[&text]);
+        assert!(!text.to_lowercase().contains("x-subject-token"));
+    }
+}
+
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn wrong_password_against_real_keystone_aborts_without_leaking_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(state_dir().join("clouds.yaml")).unwrap();
+    let mut clouds: Value = serde_saphyr::from_str(&original).unwrap();
+    let wrong = "definitely-not-the-password-4711";
+    clouds["clouds"]["scs-good"]["auth"]["password"] = Value::String(wrong.into());
+    let clouds_yaml = dir.path().join("clouds.yaml");
+    std::fs::write(&clouds_yaml, serde_json::to_string(&clouds).unwrap()).unwrap();
+    let run = run("scs-good", &clouds_yaml, &["-t", NATIVE]);
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(status(&run.report, "scs-0123-service-compute"), "ABORT");
+    for text in [&run.stdout, &run.stderr, &run.report.to_string()] {
+        assert!(!text.contains(wrong), "the wrong password leaked");
+    }
+}
+
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn reports_of_a_live_run_validate() {
+    let clouds = state_dir().join("clouds.yaml");
+    let out = tempfile::tempdir().unwrap();
+    let junit = out.path().join("junit.xml");
+    let yaml = out.path().join("report.yaml");
+    let run = run(
+        "scs-bad",
+        &clouds,
+        &[
+            "--junit",
+            junit.to_str().unwrap(),
+            "-o",
+            yaml.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert_valid_junit(&junit);
+    let json = run.dir.path().join("report.json");
+    // The upstream monitor reads reports with PyYAML; the JSON must match our schema.
+    let check = r#"
+import datetime, json, sys, yaml, jsonschema
+doc = yaml.safe_load(open(sys.argv[1]))
+assert isinstance(doc["checked_at"], datetime.datetime), type(doc["checked_at"])
+assert isinstance(doc["reference_date"], datetime.date)
+results = {k: v for inv in doc["run"]["invocations"].values() for k, v in inv["results"].items()}
+assert results["scs-0103-flavor-1v-4"] == -1 and results["scs-0103-flavor-8v-32"] == 1, results
+assert all(isinstance(v, int) for v in results.values())
+jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[3])))
+print("ok")
+"#;
+    let output = std::process::Command::new(venv_python())
+        .args(["-c", check])
+        .arg(&yaml)
+        .arg(&json)
+        .arg(path("docs/report.schema.json"))
+        .output()
+        .expect("the e2e venv's python");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

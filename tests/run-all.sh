@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README gives it and CI runs it:
+#   1. unit and integration tests (no network beyond 127.0.0.1),
+#   2. real OpenStack services on 127.0.0.1 (tests/e2e/openstack-up.sh installs them into a
+#      venv on first use), and the end-to-end tests against them.
+# The services are stopped again at the end unless they were already running before, or
+# SCS_E2E_KEEP=1 is set (handy while developing: the next run then takes seconds).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+export SCS_E2E_STATE="${SCS_E2E_STATE:-/tmp/scs-e2e}"
+running_before=0
+if [[ -d "$SCS_E2E_STATE/run" ]] && compgen -G "$SCS_E2E_STATE/run/*.pid" >/dev/null; then
+  for pidfile in "$SCS_E2E_STATE"/run/*.pid; do
+    if kill -0 "$(cat "$pidfile")" 2>/dev/null; then running_before=1; break; fi
+  done
+fi
+
+stop() {
+  if [[ "$running_before" == 0 && "${SCS_E2E_KEEP:-0}" != 1 ]]; then
+    tests/e2e/openstack-down.sh "$SCS_E2E_STATE" || true
+  fi
+}
+trap stop EXIT
+
+echo "== building and starting OpenStack services on 127.0.0.1 (state: $SCS_E2E_STATE)"
+# Build while the services come up: both take minutes on a fresh machine.
+cargo build --locked --tests &
+build=$!
+tests/e2e/openstack-up.sh "$SCS_E2E_STATE"
+wait "$build"
+
+echo "== cargo test (unit, integration, end-to-end)"
+cargo test --locked -- --include-ignored
