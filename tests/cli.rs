@@ -127,23 +127,31 @@ fn versions_follow_the_reference_date_and_v_forces_one() {
     assert_eq!(report["versions"][0]["binding"], true);
 }
 
-#[test]
-fn junit_validates_against_the_jenkins_schema_and_explains_failures() {
+/// Runs the demo cloud with `flag FILE` (and `extra`); returns what was written to FILE.
+fn demo_report(flag: &str, extra: &[&str]) -> String {
     let home = tempfile::tempdir().unwrap();
-    let junit = home.path().join("junit.xml");
+    let file = home.path().join("report");
     scs_check(home.path())
         .args([
             "run",
             &path(IAAS),
             "--snapshot",
             &path("fixtures/demo-cloud.json"),
-            "--junit",
         ])
-        .arg(&junit)
+        .args(extra)
+        .arg(flag)
+        .arg(&file)
         .assert()
         .code(1);
-    assert_valid_junit(&junit);
-    let xml = std::fs::read_to_string(&junit).unwrap();
+    if flag == "--junit" {
+        assert_valid_junit(&file);
+    }
+    std::fs::read_to_string(&file).unwrap()
+}
+
+#[test]
+fn junit_validates_against_the_jenkins_schema_and_explains_failures() {
+    let xml = demo_report("--junit", &[]);
     assert!(
         xml.contains("<testsuite name=\"SCS-compatible IaaS v5.1\""),
         "{xml}"
@@ -155,22 +163,7 @@ fn junit_validates_against_the_jenkins_schema_and_explains_failures() {
 
 #[test]
 fn upstream_yaml_report_has_the_upstream_shape() {
-    let home = tempfile::tempdir().unwrap();
-    let yaml = home.path().join("report.yaml");
-    scs_check(home.path())
-        .args([
-            "run",
-            &path(IAAS),
-            "--snapshot",
-            &path("fixtures/demo-cloud.json"),
-            "-s",
-            "democloud",
-            "-o",
-        ])
-        .arg(&yaml)
-        .assert()
-        .code(1);
-    let text = std::fs::read_to_string(&yaml).unwrap();
+    let text = demo_report("-o", &["-s", "democloud"]);
     assert!(
         text.starts_with("---\nspec:\n  uuid: \"50393e6f-2ae1-4c5c-a62c-3b75f2abef3f\"\n"),
         "{text}"

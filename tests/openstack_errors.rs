@@ -42,16 +42,7 @@ async fn fake_keystone(token_status: u16) -> MockServer {
     let version = json!({"version": {"id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
         "links": [{"rel": "self", "href": format!("{base}/identity/v3/")}],
         "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]}});
-    Mock::given(method("GET"))
-        .and(url_path("/identity/v3"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(version.clone()))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(url_path("/identity/v3/"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(version))
-        .mount(&server)
-        .await;
+    serve_version_document(&server, "/identity/v3", version).await;
     let tokens = if token_status == 201 {
         ResponseTemplate::new(201)
             .insert_header("X-Subject-Token", "fake-token-value")
@@ -67,17 +58,19 @@ async fn fake_keystone(token_status: u16) -> MockServer {
         .await;
     let compute_version = json!({"version": {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1",
         "updated": "2013-07-23T11:33:21Z", "links": [{"rel": "self", "href": format!("{base}/compute/v2.1/")}]}});
-    Mock::given(method("GET"))
-        .and(url_path("/compute/v2.1/"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(compute_version.clone()))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(url_path("/compute/v2.1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(compute_version))
-        .mount(&server)
-        .await;
+    serve_version_document(&server, "/compute/v2.1", compute_version).await;
     server
+}
+
+/// Version discovery asks for the endpoint with and without a trailing slash.
+async fn serve_version_document(server: &MockServer, endpoint: &str, document: Value) {
+    for url in [endpoint.to_owned(), format!("{endpoint}/")] {
+        Mock::given(method("GET"))
+            .and(url_path(url))
+            .respond_with(ResponseTemplate::new(200).set_body_json(document.clone()))
+            .mount(server)
+            .await;
+    }
 }
 
 fn write_clouds(home: &Path, auth_url: &str) -> std::path::PathBuf {
