@@ -19,15 +19,15 @@ cargo build --release --locked
 bin=target/release/scs-check
 [[ -x /usr/bin/time ]] || { apt-get install -y -qq time >/dev/null; }
 export OS_CLIENT_CONFIG_FILE="$state/clouds.yaml"
-run() { "$bin" -q run "$scope" --os-cloud scs-bench --json /dev/null "$@"; }
+cmd=("$bin" -q run "$scope" --os-cloud scs-bench --json /dev/null)
 
 echo "== warm-up"
-run || true
+"${cmd[@]}" || true
 
 services=(keystone nova glance cinder neutron placement barbican)
 declare -A before
 for s in "${services[@]}"; do before[$s]=$(wc -l < "$state/logs/$s-access.log"); done
-/usr/bin/time -f '%e s wall, %M KiB peak RSS' -o /tmp/scs-bench-time.txt run || true
+/usr/bin/time -q -f '%e s wall, %M KiB peak RSS' -o /tmp/scs-bench-time.txt "${cmd[@]}" || true
 sleep 1  # access logs are written after the response
 echo "== one run: $(cat /tmp/scs-bench-time.txt)"
 echo "== requests of that run, per service"
@@ -41,7 +41,7 @@ done
 
 echo "== $runs runs"
 for _ in $(seq "$runs"); do
-  /usr/bin/time -f '%e %M' -a -o /tmp/scs-bench-runs.txt run >/dev/null || true
+  /usr/bin/time -q -f '%e %M' -a -o /tmp/scs-bench-runs.txt "${cmd[@]}" >/dev/null || true
 done
 awk '{ t += $1; if ($1 > tmax) tmax = $1; if ($2 > m) m = $2 }
      END { printf "  mean %.3f s, max %.3f s wall; peak RSS %d KiB\n", t / NR, tmax, m }' /tmp/scs-bench-runs.txt

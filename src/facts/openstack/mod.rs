@@ -186,7 +186,12 @@ impl Session {
         let mut request = http::Request::builder()
             .method(http::Method::GET)
             .uri(url.as_str())
-            .header("Accept", "application/json");
+            .header("Accept", "application/json")
+            // Lets operators tell our requests apart in their API logs.
+            .header(
+                "User-Agent",
+                concat!("scs-check/", env!("CARGO_PKG_VERSION")),
+            );
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
