@@ -35,7 +35,8 @@ fn token_body(base: &str) -> Value {
     }})
 }
 
-/// Keystone answering discovery and token requests with `token_status`.
+/// Keystone answering discovery, and token requests with the right password (201) or
+/// always refusing them (401).
 async fn fake_keystone(token_status: u16) -> MockServer {
     let server = MockServer::start().await;
     let base = server.uri();
@@ -43,17 +44,26 @@ async fn fake_keystone(token_status: u16) -> MockServer {
         "links": [{"rel": "self", "href": format!("{base}/identity/v3/")}],
         "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]}});
     serve_version_document(&server, "/identity/v3", version).await;
-    let tokens = if token_status == 201 {
-        ResponseTemplate::new(201)
-            .insert_header("X-Subject-Token", "fake-token-value")
-            .set_body_json(token_body(&base))
-    } else {
-        ResponseTemplate::new(token_status).set_body_json(json!({"error": {"code": token_status,
-            "title": "Unauthorized", "message": "The request you have made requires authentication."}}))
-    };
+    // Like Keystone: a token only for the right password; 401 for anything else.
+    let refusal = ResponseTemplate::new(401).set_body_json(json!({"error": {"code": 401,
+        "title": "Unauthorized", "message": "The request you have made requires authentication."}}));
+    if token_status == 201 {
+        Mock::given(method("POST"))
+            .and(url_path("/identity/v3/auth/tokens"))
+            .and(wiremock::matchers::body_string_contains(PASSWORD))
+            .respond_with(
+                ResponseTemplate::new(201)
+                    .insert_header("X-Subject-Token", "fake-token-value")
+                    .set_body_json(token_body(&base)),
+            )
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
     Mock::given(method("POST"))
         .and(url_path("/identity/v3/auth/tokens"))
-        .respond_with(tokens)
+        .respond_with(refusal)
+        .with_priority(2)
         .mount(&server)
         .await;
     let compute_version = json!({"version": {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1",
@@ -73,18 +83,59 @@ async fn serve_version_document(server: &MockServer, endpoint: &str, document: V
     }
 }
 
-fn write_clouds(home: &Path, auth_url: &str) -> std::path::PathBuf {
-    let clouds = home.join("clouds.yaml");
-    std::fs::write(
-        &clouds,
-        format!(
-            "clouds:\n  fake:\n    auth:\n      auth_url: {auth_url}\n      username: member\n      \
-             password: {PASSWORD}\n      project_name: demo\n      user_domain_name: Default\n      \
-             project_domain_name: Default\n    region_name: RegionOne\n    interface: public\n"
-        ),
-    )
-    .unwrap();
-    clouds
+/// How the test tells scs-check about the cloud, as a user of the `openstack` CLI would.
+#[derive(Clone, Copy)]
+enum Config {
+    /// `clouds.yaml` named by `OS_CLIENT_CONFIG_FILE`, with `--os-cloud fake`.
+    CloudsYaml,
+    /// `~/.config/openstack/clouds.yaml` without the password, which is in `secure.yaml`.
+    SecureYaml,
+    /// `OS_*` variables only, no cloud name.
+    Environment,
+}
+
+const AUTH: &str =
+    "      username: member\n      project_name: demo\n      user_domain_name: Default\n      \
+                    project_domain_name: Default\n";
+
+fn configure(command: &mut assert_cmd::Command, home: &Path, auth_url: &str, config: Config) {
+    let cloud = format!(
+        "clouds:\n  fake:\n    auth:\n      auth_url: {auth_url}\n{AUTH}    region_name: RegionOne\n    \
+         interface: public\n"
+    );
+    let secret = format!("clouds:\n  fake:\n    auth:\n      password: {PASSWORD}\n");
+    match config {
+        Config::CloudsYaml => {
+            let clouds = home.join("clouds.yaml");
+            std::fs::write(
+                &clouds,
+                cloud.replace(AUTH, &format!("{AUTH}      password: {PASSWORD}\n")),
+            )
+            .unwrap();
+            command
+                .env("OS_CLIENT_CONFIG_FILE", clouds)
+                .args(["--os-cloud", "fake"]);
+        }
+        Config::SecureYaml => {
+            let dir = home.join(".config/openstack");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("clouds.yaml"), cloud).unwrap();
+            std::fs::write(dir.join("secure.yaml"), secret).unwrap();
+            command.args(["--os-cloud", "fake"]);
+        }
+        Config::Environment => {
+            command.envs([
+                ("OS_AUTH_URL", auth_url),
+                ("OS_USERNAME", "member"),
+                ("OS_PASSWORD", PASSWORD),
+                ("OS_PROJECT_NAME", "demo"),
+                ("OS_USER_DOMAIN_NAME", "Default"),
+                ("OS_PROJECT_DOMAIN_NAME", "Default"),
+                ("OS_REGION_NAME", "RegionOne"),
+                ("OS_INTERFACE", "public"),
+            ]);
+        }
+    }
 }
 
 struct Run {
@@ -96,19 +147,18 @@ struct Run {
 }
 
 fn run_against(auth_url: &str, extra: &[&str]) -> Run {
+    run_configured(auth_url, Config::CloudsYaml, extra)
+}
+
+fn run_configured(auth_url: &str, config: Config, extra: &[&str]) -> Run {
     let home = tempfile::tempdir().unwrap();
-    let clouds = write_clouds(home.path(), auth_url);
     let out = tempfile::tempdir().unwrap();
     let json = out.path().join("r.json");
     let yaml = out.path().join("r.yaml");
-    let output = scs_check(home.path())
-        .env("OS_CLIENT_CONFIG_FILE", &clouds)
-        .args([
-            "run",
-            &path("scopes/scs-compatible-iaas.yaml"),
-            "--os-cloud",
-            "fake",
-        ])
+    let mut command = scs_check(home.path());
+    command.args(["run", &path("scopes/scs-compatible-iaas.yaml")]);
+    configure(&mut command, home.path(), auth_url, config);
+    let output = command
         .args([
             "-t",
             "scs-0103-flavor-1v-4|scs-0123-service-compute",
@@ -133,9 +183,16 @@ fn run_against(auth_url: &str, extra: &[&str]) -> Run {
             "the token leaked: {file}"
         );
     }
+    let ours = [
+        "clouds.yaml",
+        ".config/",
+        ".config/openstack/",
+        ".config/openstack/clouds.yaml",
+        ".config/openstack/secure.yaml",
+    ];
     let leftovers = files_below(home.path())
         .into_iter()
-        .filter(|f| f != "clouds.yaml")
+        .filter(|f| !ours.contains(&f.as_str()))
         .collect();
     Run {
         code: output.status.code().unwrap(),
@@ -307,5 +364,83 @@ async fn flavors_are_read_with_extra_specs_and_pagination() {
         run.stdout
     );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    server.verify().await;
+}
+
+async fn compliant_flavor_server() -> MockServer {
+    let server = fake_keystone(201).await;
+    Mock::given(method("GET"))
+        .and(url_path("/compute/v2.1/flavors/detail"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"flavors": [
+            {"id": "f1", "name": "SCS-1V-4", "vcpus": 1, "ram": 4096, "disk": 0,
+             "extra_specs": {"scs:cpu-type": "shared-core", "scs:name-v1": "SCS-1V:4", "scs:name-v2": "SCS-1V-4"}}]})))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn password_from_secure_yaml_and_clouds_from_the_search_path() {
+    let server = compliant_flavor_server().await;
+    let auth_url = format!("{}/identity/v3", server.uri());
+    let run =
+        tokio::task::spawn_blocking(move || run_configured(&auth_url, Config::SecureYaml, &[]))
+            .await
+            .unwrap();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.report["source"]["cloud"], "fake");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn os_variables_describe_the_cloud_without_a_name() {
+    let server = compliant_flavor_server().await;
+    let auth_url = format!("{}/identity/v3", server.uri());
+    let run =
+        tokio::task::spawn_blocking(move || run_configured(&auth_url, Config::Environment, &[]))
+            .await
+            .unwrap();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.report["source"]["cloud"], "envvars");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nova_older_than_2_61_gets_extra_specs_per_flavor() {
+    let server = fake_keystone(201).await;
+    Mock::given(method("GET"))
+        .and(url_path("/compute/v2.1/flavors/detail"))
+        .and(wiremock::matchers::header(
+            "OpenStack-API-Version",
+            "compute 2.61",
+        ))
+        .respond_with(
+            ResponseTemplate::new(406).set_body_string("Version 2.61 is not supported by the API."),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(url_path("/compute/v2.1/flavors/detail"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"flavors": [
+            {"id": "f1", "name": "SCS-1V-4", "vcpus": 1, "ram": 4096, "disk": 0}]})))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(url_path("/compute/v2.1/flavors/f1/os-extra_specs"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"extra_specs":
+            {"scs:cpu-type": "shared-core", "scs:name-v1": "SCS-1V:4", "scs:name-v2": "SCS-1V-4"}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let auth_url = format!("{}/identity/v3", server.uri());
+    let run = tokio::task::spawn_blocking(move || run_against(&auth_url, &[]))
+        .await
+        .unwrap();
+    assert_eq!(
+        testcase(&run.report, "scs-0103-flavor-1v-4")["status"],
+        "PASS",
+        "{}",
+        run.stdout
+    );
     server.verify().await;
 }
