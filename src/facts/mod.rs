@@ -20,6 +20,12 @@ pub enum FactKind {
     Catalog,
     /// Flavors with their extra specs (Nova, microversion 2.61+).
     Flavors,
+    /// Images the project can see, hidden ones included, with their properties (Glance v2).
+    Images,
+    /// Volume types with descriptions and extra specs (Cinder v3).
+    VolumeTypes,
+    /// The rules new security groups get (Neutron).
+    DefaultSecurityGroupRules,
 }
 
 impl FactKind {
@@ -27,6 +33,9 @@ impl FactKind {
         match self {
             Self::Catalog => "catalog",
             Self::Flavors => "flavors",
+            Self::Images => "images",
+            Self::VolumeTypes => "volume_types",
+            Self::DefaultSecurityGroupRules => "default_security_group_rules",
         }
     }
 }
@@ -65,6 +74,12 @@ pub struct Facts {
     pub catalog: Option<Fact<Catalog>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flavors: Option<Fact<Vec<Flavor>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<Fact<Vec<Image>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_types: Option<Fact<Vec<VolumeType>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_security_group_rules: Option<Fact<DefaultRules>>,
 }
 
 fn get<T>(slot: &Option<Fact<T>>, kind: FactKind) -> Result<&T, FactUnavailable> {
@@ -90,13 +105,36 @@ impl Facts {
         get(&self.flavors, FactKind::Flavors).map(Vec::as_slice)
     }
 
+    pub fn images(&self) -> Result<&[Image], FactUnavailable> {
+        get(&self.images, FactKind::Images).map(Vec::as_slice)
+    }
+
+    pub fn volume_types(&self) -> Result<&[VolumeType], FactUnavailable> {
+        get(&self.volume_types, FactKind::VolumeTypes).map(Vec::as_slice)
+    }
+
+    pub fn default_security_group_rules(&self) -> Result<&DefaultRules, FactUnavailable> {
+        get(
+            &self.default_security_group_rules,
+            FactKind::DefaultSecurityGroupRules,
+        )
+    }
+
     /// Marks every requested fact as failed for the same reason (e.g. authentication failed).
     pub fn all_failed(kinds: impl IntoIterator<Item = FactKind>, reason: &str) -> Self {
         let mut facts = Self::default();
         for kind in kinds {
+            fn failed<T>(reason: &str) -> Option<Fact<T>> {
+                Some(Fact::Error(reason.to_owned()))
+            }
             match kind {
-                FactKind::Catalog => facts.catalog = Some(Fact::Error(reason.to_owned())),
-                FactKind::Flavors => facts.flavors = Some(Fact::Error(reason.to_owned())),
+                FactKind::Catalog => facts.catalog = failed(reason),
+                FactKind::Flavors => facts.flavors = failed(reason),
+                FactKind::Images => facts.images = failed(reason),
+                FactKind::VolumeTypes => facts.volume_types = failed(reason),
+                FactKind::DefaultSecurityGroupRules => {
+                    facts.default_security_group_rules = failed(reason)
+                }
             }
         }
         facts
@@ -147,4 +185,98 @@ pub struct Flavor {
     pub disk: u64,
     #[serde(default)]
     pub extra_specs: BTreeMap<String, String>,
+}
+
+/// An image as Glance v2 reports it. Sizes: `size` in bytes, `min_disk` in GiB, `min_ram` in
+/// MiB. Every key that is not one of Glance's own fields is a free-form property (where SCS
+/// puts `os_distro`, `image_source`, `replace_frequency`, …), kept as text.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Image {
+    pub id: String,
+    pub name: String,
+    /// `public`, `community`, `shared` or `private`.
+    pub visibility: String,
+    pub status: String,
+    #[serde(default)]
+    pub os_hidden: bool,
+    #[serde(default)]
+    pub size: Option<u64>,
+    #[serde(default)]
+    pub min_disk: u64,
+    #[serde(default)]
+    pub min_ram: u64,
+    #[serde(default)]
+    pub os_hash_algo: Option<String>,
+    #[serde(default)]
+    pub disk_format: Option<String>,
+    /// RFC 3339, as Glance writes it.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub properties: BTreeMap<String, String>,
+}
+
+impl Image {
+    pub fn property(&self, key: &str) -> Option<&str> {
+        self.properties.get(key).map(String::as_str)
+    }
+
+    /// Public and community images: what every tenant of the cloud can use.
+    pub fn is_public(&self) -> bool {
+        matches!(self.visibility.as_str(), "public" | "community")
+    }
+}
+
+/// A volume type as Cinder v3 reports it to a project.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VolumeType {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub is_public: bool,
+    #[serde(default)]
+    pub extra_specs: BTreeMap<String, String>,
+}
+
+/// A security group rule (or a default rule template) as Neutron reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SecurityGroupRule {
+    pub id: String,
+    /// `ingress` or `egress`.
+    pub direction: String,
+    /// `IPv4` or `IPv6`.
+    pub ethertype: String,
+    #[serde(default)]
+    pub protocol: Option<String>,
+    #[serde(default)]
+    pub port_range_min: Option<u32>,
+    #[serde(default)]
+    pub port_range_max: Option<u32>,
+    /// For templates, `PARENT` means the group the rule is added to.
+    #[serde(default)]
+    pub remote_group_id: Option<String>,
+    #[serde(default)]
+    pub remote_ip_prefix: Option<String>,
+    #[serde(default)]
+    pub remote_address_group_id: Option<String>,
+    /// Templates only: whether the rule goes into each project's `default` group …
+    #[serde(default)]
+    pub used_in_default_sg: Option<bool>,
+    /// … and into every other new group.
+    #[serde(default)]
+    pub used_in_non_default_sg: Option<bool>,
+}
+
+/// What new security groups get, as far as a project can see it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultRules {
+    /// The rule templates of `/v2.0/default-security-group-rules` (Neutron 2023.2 and later).
+    Templates(Vec<SecurityGroupRule>),
+    /// Older Neutron has no templates API: the rules of the project's own `default` group.
+    DefaultGroupOnly(Vec<SecurityGroupRule>),
 }

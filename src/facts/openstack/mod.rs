@@ -127,6 +127,7 @@ impl Session {
         Facts {
             catalog,
             flavors: flavors.await,
+            ..Facts::default()
         }
     }
 
