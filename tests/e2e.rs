@@ -14,7 +14,7 @@ use common::{assert_valid_junit, path, scs_check, text};
 use serde_json::Value;
 
 const IAAS: &str = "scopes/scs-compatible-iaas.yaml";
-const NATIVE: &str = "scs-0103-flavor|scs-0123-(service|storage)";
+const NATIVE: &str = "scs-0103-flavor|scs-0123-(service|storage)|scs-011[45]";
 
 fn state_dir() -> PathBuf {
     let dir = std::env::var_os("SCS_E2E_STATE")
@@ -157,6 +157,7 @@ fn noncompliant_project_fails_exactly_where_it_breaks_the_rules() {
         "scs-0103-flavor-2v-8",     // no scs:cpu-type
         "scs-0103-flavor-4v-16",    // missing
         "scs-0103-flavor-2v-4-20s", // scs:disk0-type network
+        "scs-0114-syntax-check",    // aspect list not sorted
     ] {
         assert_eq!(status(&run.report, failing), "FAIL", "{failing}");
     }

@@ -6,6 +6,9 @@
 //! files name the check explicitly (`implemented_by`), which must agree with it.
 
 pub mod scs_0103_standard_flavors;
+pub mod scs_0114_volume_types;
+pub mod scs_0115_security_groups;
+pub mod scs_0116_key_manager;
 pub mod scs_0123_mandatory_services;
 
 use serde::{Deserialize, Serialize};
@@ -117,6 +120,9 @@ impl Check {
 
 static CHECKS: &[Check] = &[
     scs_0103_standard_flavors::CHECK,
+    scs_0114_volume_types::CHECK,
+    scs_0115_security_groups::CHECK,
+    scs_0116_key_manager::CHECK,
     scs_0123_mandatory_services::CHECK,
 ];
 

@@ -24,7 +24,7 @@ pub enum FactKind {
     Images,
     /// Volume types with descriptions and extra specs (Cinder v3).
     VolumeTypes,
-    /// The rules new security groups get (Neutron).
+    /// The rule templates new security groups get (Neutron 2023.2+).
     DefaultSecurityGroupRules,
 }
 
@@ -79,7 +79,7 @@ pub struct Facts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_types: Option<Fact<Vec<VolumeType>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_security_group_rules: Option<Fact<DefaultRules>>,
+    pub default_security_group_rules: Option<Fact<Vec<SecurityGroupRule>>>,
 }
 
 fn get<T>(slot: &Option<Fact<T>>, kind: FactKind) -> Result<&T, FactUnavailable> {
@@ -105,6 +105,7 @@ impl Facts {
         get(&self.flavors, FactKind::Flavors).map(Vec::as_slice)
     }
 
+    #[allow(dead_code)] // read by the image checks, which are being merged
     pub fn images(&self) -> Result<&[Image], FactUnavailable> {
         get(&self.images, FactKind::Images).map(Vec::as_slice)
     }
@@ -113,11 +114,12 @@ impl Facts {
         get(&self.volume_types, FactKind::VolumeTypes).map(Vec::as_slice)
     }
 
-    pub fn default_security_group_rules(&self) -> Result<&DefaultRules, FactUnavailable> {
+    pub fn default_security_group_rules(&self) -> Result<&[SecurityGroupRule], FactUnavailable> {
         get(
             &self.default_security_group_rules,
             FactKind::DefaultSecurityGroupRules,
         )
+        .map(Vec::as_slice)
     }
 
     /// Marks every requested fact as failed for the same reason (e.g. authentication failed).
@@ -218,6 +220,7 @@ pub struct Image {
     pub properties: BTreeMap<String, String>,
 }
 
+#[allow(dead_code)] // read by the image checks, which are being merged
 impl Image {
     pub fn property(&self, key: &str) -> Option<&str> {
         self.properties.get(key).map(String::as_str)
@@ -242,7 +245,8 @@ pub struct VolumeType {
     pub extra_specs: BTreeMap<String, String>,
 }
 
-/// A security group rule (or a default rule template) as Neutron reports it.
+/// A default security group rule (a template for the rules of new groups), as Neutron
+/// (2023.2 and later) reports it at `/v2.0/default-security-group-rules`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SecurityGroupRule {
     pub id: String,
@@ -269,14 +273,4 @@ pub struct SecurityGroupRule {
     /// … and into every other new group.
     #[serde(default)]
     pub used_in_non_default_sg: Option<bool>,
-}
-
-/// What new security groups get, as far as a project can see it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "snake_case")]
-pub enum DefaultRules {
-    /// The rule templates of `/v2.0/default-security-group-rules` (Neutron 2023.2 and later).
-    Templates(Vec<SecurityGroupRule>),
-    /// Older Neutron has no templates API: the rules of the project's own `default` group.
-    DefaultGroupOnly(Vec<SecurityGroupRule>),
 }

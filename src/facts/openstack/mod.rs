@@ -18,7 +18,10 @@ use serde::Deserialize;
 use tokio::sync::Semaphore;
 
 use self::config::{error_chain, ResolvedCloud};
-use super::{Catalog, CatalogEndpoint, CatalogService, Fact, FactKind, Facts, Flavor};
+use super::{
+    Catalog, CatalogEndpoint, CatalogService, Fact, FactKind, Facts, Flavor, Image,
+    SecurityGroupRule, VolumeType,
+};
 
 // The crates.io build of openstack_sdk does not link the application-credential plugin
 // unless something references it; SCS providers mostly hand out application credentials.
@@ -115,19 +118,34 @@ impl Drop for StateDirGuard {
 impl Session {
     /// Fetches each requested fact once, all concurrently, each under `timeout`.
     pub async fn gather(&self, kinds: &BTreeSet<FactKind>, timeout: Duration) -> Facts {
-        let wanted = |kind| kinds.contains(&kind);
-        let flavors = async {
-            if wanted(FactKind::Flavors) {
-                Some(bounded(timeout, self.flavors()).await)
+        async fn maybe<T>(
+            wanted: bool,
+            timeout: Duration,
+            fetch: impl std::future::Future<Output = Result<T, String>>,
+        ) -> Option<Fact<T>> {
+            if wanted {
+                Some(bounded(timeout, fetch).await)
             } else {
                 None
             }
-        };
-        let catalog = wanted(FactKind::Catalog).then(|| Fact::Ok(self.catalog()));
+        }
+        let wanted = |kind| kinds.contains(&kind);
+        let (flavors, images, volume_types, default_security_group_rules) = tokio::join!(
+            maybe(wanted(FactKind::Flavors), timeout, self.flavors()),
+            maybe(wanted(FactKind::Images), timeout, self.images()),
+            maybe(wanted(FactKind::VolumeTypes), timeout, self.volume_types()),
+            maybe(
+                wanted(FactKind::DefaultSecurityGroupRules),
+                timeout,
+                self.default_security_group_rules()
+            ),
+        );
         Facts {
-            catalog,
-            flavors: flavors.await,
-            ..Facts::default()
+            catalog: wanted(FactKind::Catalog).then(|| Fact::Ok(self.catalog())),
+            flavors,
+            images,
+            volume_types,
+            default_security_group_rules,
         }
     }
 
@@ -252,6 +270,63 @@ impl Session {
         Ok(flavors)
     }
 
+    /// Every image the project can list, hidden ones included (Glance leaves those out
+    /// unless asked), each listing followed to its end.
+    async fn images(&self) -> Result<Vec<Image>, String> {
+        let base = self.endpoint(ServiceType::Image).await?;
+        let mut images = Vec::new();
+        for query in [
+            "member_status=all&limit=1000",
+            "member_status=all&limit=1000&os_hidden=true",
+        ] {
+            let mut next = Some(query.to_owned());
+            while let Some(query) = next.take() {
+                let mut url = join_versioned(&base, "v2", "images")?;
+                url.set_query(Some(&query));
+                let page: ImagePage = self
+                    .get(&url, &[])
+                    .await
+                    .map_err(RequestError::into_reason)?;
+                // Glance's next link is relative to its own root, which may not be ours
+                // behind a proxy: keep only its query (the marker).
+                next = page
+                    .next
+                    .as_deref()
+                    .and_then(|href| href.split_once('?'))
+                    .map(|(_, query)| query.to_owned());
+                images.extend(page.images.into_iter().map(image_from_glance));
+            }
+        }
+        Ok(images)
+    }
+
+    async fn volume_types(&self) -> Result<Vec<VolumeType>, String> {
+        let base = self.endpoint(ServiceType::BlockStorage).await?;
+        let first = join(&base, "types")?;
+        let pages = self
+            .list_pages::<VolumeTypePage>(&base, first, &[])
+            .await
+            .map_err(RequestError::into_reason)?;
+        Ok(pages.into_iter().flat_map(|p| p.volume_types).collect())
+    }
+
+    async fn default_security_group_rules(&self) -> Result<Vec<SecurityGroupRule>, String> {
+        #[derive(Deserialize)]
+        struct Rules {
+            default_security_group_rules: Vec<SecurityGroupRule>,
+        }
+        let base = self.endpoint(ServiceType::Network).await?;
+        let url = join_versioned(&base, "v2.0", "default-security-group-rules")?;
+        match self.get::<Rules>(&url, &[]).await {
+            Ok(rules) => Ok(rules.default_security_group_rules),
+            Err(RequestError::Status(404, _)) => Err(format!(
+                "GET {url}: HTTP 404: this Neutron has no default security group rules API \
+                 (it came with OpenStack 2023.2), so the rules new groups get cannot be read"
+            )),
+            Err(other) => Err(other.into_reason()),
+        }
+    }
+
     async fn extra_specs(
         &self,
         base: &url::Url,
@@ -296,6 +371,20 @@ impl Session {
     }
 }
 
+/// `path` below API `version` of a service: version discovery usually leaves the endpoint
+/// at the version (`…/v2.0/`), but a catalog may list the service's root instead.
+fn join_versioned(base: &url::Url, version: &str, path: &str) -> Result<url::Url, String> {
+    let at_version = base
+        .path_segments()
+        .and_then(|mut segments| segments.rfind(|s| !s.is_empty()))
+        == Some(version);
+    if at_version {
+        join(base, path)
+    } else {
+        join(base, &format!("{version}/{path}"))
+    }
+}
+
 fn join(base: &url::Url, path: &str) -> Result<url::Url, String> {
     let mut base = base.clone();
     if !base.path().ends_with('/') {
@@ -335,10 +424,124 @@ struct FlavorPage {
 
 impl Page for FlavorPage {
     fn next_link(&self) -> Option<&str> {
-        self.flavors_links
-            .iter()
-            .find(|l| l.rel == "next")
-            .map(|l| l.href.as_str())
+        next_of(&self.flavors_links)
+    }
+}
+
+/// Glance's own fields; every other key of an image is a free-form property.
+const GLANCE_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "status",
+    "visibility",
+    "protected",
+    "os_hidden",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "owner",
+    "size",
+    "virtual_size",
+    "min_disk",
+    "min_ram",
+    "container_format",
+    "disk_format",
+    "created_at",
+    "updated_at",
+    "tags",
+    "self",
+    "file",
+    "schema",
+    "direct_url",
+    "locations",
+    "stores",
+];
+
+#[derive(Deserialize)]
+struct ImagePage {
+    images: Vec<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+fn image_from_glance(mut raw: serde_json::Map<String, serde_json::Value>) -> Image {
+    let text = |raw: &serde_json::Map<String, serde_json::Value>, key: &str| {
+        raw.get(key).and_then(|v| v.as_str()).map(str::to_owned)
+    };
+    let number = |raw: &serde_json::Map<String, serde_json::Value>, key: &str| {
+        raw.get(key).and_then(serde_json::Value::as_u64)
+    };
+    let image = Image {
+        id: text(&raw, "id").unwrap_or_default(),
+        name: text(&raw, "name").unwrap_or_default(),
+        visibility: text(&raw, "visibility").unwrap_or_default(),
+        status: text(&raw, "status").unwrap_or_default(),
+        os_hidden: raw
+            .get("os_hidden")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
+        size: number(&raw, "size"),
+        min_disk: number(&raw, "min_disk").unwrap_or(0),
+        min_ram: number(&raw, "min_ram").unwrap_or(0),
+        os_hash_algo: text(&raw, "os_hash_algo"),
+        disk_format: text(&raw, "disk_format"),
+        created_at: text(&raw, "created_at"),
+        updated_at: text(&raw, "updated_at"),
+        properties: Default::default(),
+    };
+    raw.retain(|key, _| !GLANCE_FIELDS.contains(&key.as_str()));
+    let properties = raw
+        .into_iter()
+        .map(|(key, value)| match value {
+            serde_json::Value::String(text) => (key, text),
+            other => (key, other.to_string()),
+        })
+        .collect();
+    Image {
+        properties,
+        ..image
+    }
+}
+
+#[derive(Deserialize)]
+struct VolumeTypePage {
+    volume_types: Vec<VolumeType>,
+    #[serde(default)]
+    volume_types_links: Vec<Link>,
+}
+
+impl Page for VolumeTypePage {
+    fn next_link(&self) -> Option<&str> {
+        next_of(&self.volume_types_links)
+    }
+}
+
+fn next_of(links: &[Link]) -> Option<&str> {
+    links
+        .iter()
+        .find(|l| l.rel == "next")
+        .map(|l| l.href.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_versioned;
+
+    #[test]
+    fn paths_are_joined_below_the_api_version_once() {
+        for base in ["http://h/v2.0", "http://h/v2.0/", "http://h/", "http://h"] {
+            let url = url::Url::parse(base).unwrap();
+            assert_eq!(
+                join_versioned(&url, "v2.0", "rules").unwrap().as_str(),
+                "http://h/v2.0/rules",
+                "{base}"
+            );
+        }
+        let proxied = url::Url::parse("https://h/network/v2.0/").unwrap();
+        assert_eq!(
+            join_versioned(&proxied, "v2.0", "rules").unwrap().as_str(),
+            "https://h/network/v2.0/rules"
+        );
     }
 }
 
