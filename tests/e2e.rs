@@ -14,7 +14,7 @@ use common::{assert_valid_junit, path, scs_check, text};
 use serde_json::Value;
 
 const IAAS: &str = "scopes/scs-compatible-iaas.yaml";
-const NATIVE: &str = "scs-0103-flavor|scs-0123-(service|storage)|scs-011[45]";
+const NATIVE: &str = "scs-0103-flavor|scs-0123-|scs-011[45]";
 
 fn state_dir() -> PathBuf {
     let dir = std::env::var_os("SCS_E2E_STATE")

@@ -31,7 +31,8 @@ fn token_body(base: &str) -> Value {
         "user": {"id": "u1", "name": "member", "domain": {"id": "default", "name": "Default"}, "password_expires_at": null},
         "project": {"id": "p1", "name": "demo", "domain": {"id": "default", "name": "Default"}},
         "roles": [{"id": "r1", "name": "member"}],
-        "catalog": [endpoint("identity", "/identity/v3"), endpoint("compute", "/compute/v2.1")]
+        "catalog": [endpoint("identity", "/identity/v3"), endpoint("compute", "/compute/v2.1"),
+                    endpoint("object-store", "/swift/v1/AUTH_p1")]
     }})
 }
 
@@ -146,11 +147,14 @@ struct Run {
     leftovers: Vec<String>,
 }
 
+/// The testcases most tests decide: one reading flavors, one reading the catalog.
+const FLAVOR_AND_CATALOG: &str = "scs-0103-flavor-1v-4|scs-0123-service-compute";
+
 fn run_against(auth_url: &str, extra: &[&str]) -> Run {
-    run_configured(auth_url, Config::CloudsYaml, extra)
+    run_configured(auth_url, Config::CloudsYaml, FLAVOR_AND_CATALOG, extra)
 }
 
-fn run_configured(auth_url: &str, config: Config, extra: &[&str]) -> Run {
+fn run_configured(auth_url: &str, config: Config, tests: &str, extra: &[&str]) -> Run {
     let home = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let json = out.path().join("r.json");
@@ -159,13 +163,7 @@ fn run_configured(auth_url: &str, config: Config, extra: &[&str]) -> Run {
     command.args(["run", &path("scopes/scs-compatible-iaas.yaml")]);
     configure(&mut command, home.path(), auth_url, config);
     let output = command
-        .args([
-            "-t",
-            "scs-0103-flavor-1v-4|scs-0123-service-compute",
-            "--timeout",
-            "3",
-            "--json",
-        ])
+        .args(["-t", tests, "--timeout", "3", "--json"])
         .arg(&json)
         .arg("-o")
         .arg(&yaml)
@@ -383,10 +381,11 @@ async fn compliant_flavor_server() -> MockServer {
 async fn password_from_secure_yaml_and_clouds_from_the_search_path() {
     let server = compliant_flavor_server().await;
     let auth_url = format!("{}/identity/v3", server.uri());
-    let run =
-        tokio::task::spawn_blocking(move || run_configured(&auth_url, Config::SecureYaml, &[]))
-            .await
-            .unwrap();
+    let run = tokio::task::spawn_blocking(move || {
+        run_configured(&auth_url, Config::SecureYaml, FLAVOR_AND_CATALOG, &[])
+    })
+    .await
+    .unwrap();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.report["source"]["cloud"], "fake");
 }
@@ -395,10 +394,11 @@ async fn password_from_secure_yaml_and_clouds_from_the_search_path() {
 async fn os_variables_describe_the_cloud_without_a_name() {
     let server = compliant_flavor_server().await;
     let auth_url = format!("{}/identity/v3", server.uri());
-    let run =
-        tokio::task::spawn_blocking(move || run_configured(&auth_url, Config::Environment, &[]))
-            .await
-            .unwrap();
+    let run = tokio::task::spawn_blocking(move || {
+        run_configured(&auth_url, Config::Environment, FLAVOR_AND_CATALOG, &[])
+    })
+    .await
+    .unwrap();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.report["source"]["cloud"], "envvars");
 }
@@ -443,4 +443,50 @@ async fn nova_older_than_2_61_gets_extra_specs_per_flavor() {
         run.stdout
     );
     server.verify().await;
+}
+
+async fn run_s3(answer: ResponseTemplate) -> Run {
+    let server = fake_keystone(201).await;
+    Mock::given(method("GET"))
+        .and(url_path("/"))
+        .and(wiremock::matchers::header_regex(
+            "Authorization",
+            "Credential=doesnotexist/",
+        ))
+        .respond_with(answer)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let auth_url = format!("{}/identity/v3", server.uri());
+    let run = tokio::task::spawn_blocking(move || {
+        run_configured(
+            &auth_url,
+            Config::CloudsYaml,
+            "scs-0123-swift-s3",
+            &["-V", "v5.1"],
+        )
+    })
+    .await
+    .unwrap();
+    server.verify().await;
+    run
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn object_store_host_that_refuses_an_unknown_s3_key_speaks_s3() {
+    let refusal = "<?xml version=\"1.0\"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>";
+    let run = run_s3(ResponseTemplate::new(403).set_body_string(refusal)).await;
+    assert_eq!(
+        testcase(&run.report, "scs-0123-swift-s3")["status"],
+        "PASS",
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn object_store_host_without_s3_fails() {
+    let run = run_s3(ResponseTemplate::new(401).set_body_string("<html>Unauthorized</html>")).await;
+    assert_eq!(testcase(&run.report, "scs-0123-swift-s3")["status"], "FAIL");
+    assert!(reason(&run.report, "scs-0123-swift-s3").contains("HTTP 401"));
 }

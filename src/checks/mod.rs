@@ -124,6 +124,7 @@ static CHECKS: &[Check] = &[
     scs_0115_security_groups::CHECK,
     scs_0116_key_manager::CHECK,
     scs_0123_mandatory_services::CHECK,
+    scs_0123_mandatory_services::SWIFT_S3,
 ];
 
 pub fn by_name(name: &str) -> Option<&'static Check> {

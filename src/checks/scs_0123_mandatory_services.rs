@@ -7,8 +7,12 @@
 //! `standards/scs-0123-services.yaml`.
 //!
 //! `scs-0123-service-placement` is in the scope's v1 module although the v1 text does not
-//! list placement; we decide it as the scope defines it. `scs-0123-swift-s3` needs an S3
-//! request and is not decided here.
+//! list placement; we decide it as the scope defines it.
+//!
+//! `scs-0123-swift-s3` (v1): v1 makes an S3 API mandatory but lets it live outside the
+//! catalog; where the catalog lists a Swift `object-store`, its host must speak S3. The
+//! fact is the host's answer to `ListBuckets` signed with an access key that does not exist:
+//! an S3 implementation refuses it as `InvalidAccessKeyId`.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -16,7 +20,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use super::{Check, Finding, Outcome};
-use crate::facts::{FactKind, FactUnavailable, Facts};
+use crate::facts::{FactKind, FactUnavailable, Facts, ObjectStoreS3};
 
 pub const CHECK: Check = Check {
     name: "scs-0123-mandatory-services",
@@ -25,6 +29,60 @@ pub const CHECK: Check = Check {
     testcases,
     evaluate,
 };
+
+/// The S3 part, separate because it reads a fact that costs a request.
+pub const SWIFT_S3: Check = Check {
+    name: "scs-0123-swift-s3",
+    standard: "scs-0123-v1",
+    reads: &[FactKind::ObjectStoreS3],
+    testcases: swift_s3_testcases,
+    evaluate: evaluate_swift_s3,
+};
+
+const SWIFT_S3_TESTCASE: &str = "scs-0123-swift-s3";
+
+fn swift_s3_testcases() -> Vec<String> {
+    vec![SWIFT_S3_TESTCASE.to_owned()]
+}
+
+/// S3 error codes that show the host checked the (made-up) key, as S3 does.
+const S3_REFUSALS: &[&str] = &["InvalidAccessKeyId", "NoSuchKey"];
+
+fn evaluate_swift_s3(testcase: &str, facts: &Facts) -> Result<Outcome, FactUnavailable> {
+    if testcase != SWIFT_S3_TESTCASE {
+        return Ok(Outcome::abort(format!(
+            "{testcase} is not {SWIFT_S3_TESTCASE}"
+        )));
+    }
+    Ok(match facts.object_store_s3()? {
+        ObjectStoreS3::NoObjectStore => Outcome::from_findings(vec![Finding::info(
+            None,
+            "the catalog lists no Swift object store; scs-0123-v1 lets the S3 API be \
+             published outside the catalog",
+        )]),
+        ObjectStoreS3::Answer {
+            url,
+            status,
+            error_code,
+        } => match error_code.as_deref() {
+            Some(code) if S3_REFUSALS.contains(&code) => Outcome::from_findings(vec![]),
+            _ if (200..300).contains(status) => Outcome::abort(format!(
+                "{url} accepted S3 ListBuckets with an access key that does not exist \
+                 (HTTP {status}); cannot tell whether it speaks S3"
+            )),
+            other => Outcome::from_findings(vec![Finding::error(
+                Some(url),
+                format!(
+                    "the object store's host does not answer as S3 does: ListBuckets with an \
+                     unknown access key gave HTTP {status}{}; expected an S3 error \
+                     `InvalidAccessKeyId`. Enable the S3 API (e.g. Swift's s3api or Ceph \
+                     RGW's S3) on the object store endpoint",
+                    other.map_or_else(String::new, |c| format!(" with error code `{c}`"))
+                ),
+            )]),
+        },
+    })
+}
 
 const DATA: &str = include_str!("../../standards/scs-0123-services.yaml");
 
@@ -171,6 +229,35 @@ mod tests {
         assert_eq!(outcome.findings[0].level, Level::Info);
         let outcome = CHECK.run("scs-0123-storage-apis", &catalog(&[("object-store", 1)]));
         assert_eq!(outcome.verdict, Verdict::Fail);
+    }
+
+    fn s3(answer: ObjectStoreS3) -> Outcome {
+        let facts = Facts {
+            object_store_s3: Some(Fact::Ok(answer)),
+            ..Facts::default()
+        };
+        SWIFT_S3.run(SWIFT_S3_TESTCASE, &facts)
+    }
+
+    fn answer(status: u16, code: Option<&str>) -> ObjectStoreS3 {
+        ObjectStoreS3::Answer {
+            url: "https://swift.example/".into(),
+            status,
+            error_code: code.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn swift_s3_is_decided_by_how_the_host_refuses_an_unknown_key() {
+        assert_eq!(s3(ObjectStoreS3::NoObjectStore).verdict, Verdict::Pass);
+        assert_eq!(
+            s3(answer(403, Some("InvalidAccessKeyId"))).verdict,
+            Verdict::Pass
+        );
+        assert_eq!(s3(answer(404, Some("NoSuchKey"))).verdict, Verdict::Pass);
+        assert_eq!(s3(answer(401, None)).verdict, Verdict::Fail);
+        assert_eq!(s3(answer(403, Some("AccessDenied"))).verdict, Verdict::Fail);
+        assert_eq!(s3(answer(200, None)).verdict, Verdict::Abort);
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub enum FactKind {
     VolumeTypes,
     /// The rule templates new security groups get (Neutron 2023.2+).
     DefaultSecurityGroupRules,
+    /// How the Swift object store's host answers an S3 request.
+    ObjectStoreS3,
 }
 
 impl FactKind {
@@ -36,6 +38,7 @@ impl FactKind {
             Self::Images => "images",
             Self::VolumeTypes => "volume_types",
             Self::DefaultSecurityGroupRules => "default_security_group_rules",
+            Self::ObjectStoreS3 => "object_store_s3",
         }
     }
 }
@@ -80,6 +83,8 @@ pub struct Facts {
     pub volume_types: Option<Fact<Vec<VolumeType>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_security_group_rules: Option<Fact<Vec<SecurityGroupRule>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_store_s3: Option<Fact<ObjectStoreS3>>,
 }
 
 fn get<T>(slot: &Option<Fact<T>>, kind: FactKind) -> Result<&T, FactUnavailable> {
@@ -122,6 +127,10 @@ impl Facts {
         .map(Vec::as_slice)
     }
 
+    pub fn object_store_s3(&self) -> Result<&ObjectStoreS3, FactUnavailable> {
+        get(&self.object_store_s3, FactKind::ObjectStoreS3)
+    }
+
     /// Marks every requested fact as failed for the same reason (e.g. authentication failed).
     pub fn all_failed(kinds: impl IntoIterator<Item = FactKind>, reason: &str) -> Self {
         let mut facts = Self::default();
@@ -137,6 +146,7 @@ impl Facts {
                 FactKind::DefaultSecurityGroupRules => {
                     facts.default_security_group_rules = failed(reason)
                 }
+                FactKind::ObjectStoreS3 => facts.object_store_s3 = failed(reason),
             }
         }
         facts
@@ -273,4 +283,20 @@ pub struct SecurityGroupRule {
     /// … and into every other new group.
     #[serde(default)]
     pub used_in_non_default_sg: Option<bool>,
+}
+
+/// What the host of the Swift (`object-store`) endpoint answered to an S3 `ListBuckets`
+/// request signed with an access key that does not exist.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectStoreS3 {
+    /// The catalog lists no `object-store` service.
+    NoObjectStore,
+    Answer {
+        /// The S3 URL asked (scheme and host of the object-store endpoint).
+        url: String,
+        status: u16,
+        /// The `<Code>` of an S3 error document, if the answer was one.
+        error_code: Option<String>,
+    },
 }

@@ -19,7 +19,7 @@ use tokio::sync::Semaphore;
 
 use self::config::{error_chain, ResolvedCloud};
 use super::{
-    Catalog, CatalogEndpoint, CatalogService, Fact, FactKind, Facts, Flavor, Image,
+    Catalog, CatalogEndpoint, CatalogService, Fact, FactKind, Facts, Flavor, Image, ObjectStoreS3,
     SecurityGroupRule, VolumeType,
 };
 
@@ -38,6 +38,11 @@ pub struct Session {
     client: AsyncOpenStack,
     cloud: String,
     requests: Semaphore,
+    /// For requests that must not carry our token (the S3 probe): clouds.yaml's TLS options.
+    verify: bool,
+    cacert: Option<String>,
+    interface: String,
+    timeout: Duration,
 }
 
 enum RequestError {
@@ -92,6 +97,14 @@ pub async fn connect(
         client,
         cloud: cloud.name.clone(),
         requests: Semaphore::new(concurrency.max(1)),
+        verify: cloud.config.verify.unwrap_or(true),
+        cacert: cloud.config.cacert.clone(),
+        interface: cloud
+            .config
+            .interface
+            .clone()
+            .unwrap_or_else(|| "public".into()),
+        timeout,
     })
 }
 
@@ -130,7 +143,7 @@ impl Session {
             }
         }
         let wanted = |kind| kinds.contains(&kind);
-        let (flavors, images, volume_types, default_security_group_rules) = tokio::join!(
+        let (flavors, images, volume_types, default_security_group_rules, object_store_s3) = tokio::join!(
             maybe(wanted(FactKind::Flavors), timeout, self.flavors()),
             maybe(wanted(FactKind::Images), timeout, self.images()),
             maybe(wanted(FactKind::VolumeTypes), timeout, self.volume_types()),
@@ -139,6 +152,11 @@ impl Session {
                 timeout,
                 self.default_security_group_rules()
             ),
+            maybe(
+                wanted(FactKind::ObjectStoreS3),
+                timeout,
+                self.object_store_s3()
+            ),
         );
         Facts {
             catalog: wanted(FactKind::Catalog).then(|| Fact::Ok(self.catalog())),
@@ -146,6 +164,7 @@ impl Session {
             images,
             volume_types,
             default_security_group_rules,
+            object_store_s3,
         }
     }
 
@@ -325,6 +344,75 @@ impl Session {
             )),
             Err(other) => Err(other.into_reason()),
         }
+    }
+
+    /// Asks the object store's host for S3 `ListBuckets` with an access key that does not
+    /// exist: an S3 implementation refuses the key by name. Sent without our token: it
+    /// goes to a different API than the one the token is for.
+    async fn object_store_s3(&self) -> Result<ObjectStoreS3, String> {
+        let catalog = self.catalog();
+        let Some(endpoint) = catalog
+            .with_endpoints("object-store")
+            .flat_map(|s| &s.endpoints)
+            .find(|e| e.interface == self.interface)
+        else {
+            return Ok(ObjectStoreS3::NoObjectStore);
+        };
+        let swift = url::Url::parse(&endpoint.url)
+            .map_err(|e| format!("object-store endpoint {}: {e}", endpoint.url))?;
+        let mut s3 = swift.clone();
+        s3.set_path("/");
+        s3.set_query(None);
+        let client = self.plain_client()?;
+        let now = chrono::Utc::now();
+        let response = client
+            .get(s3.as_str())
+            .header("x-amz-date", now.format("%Y%m%dT%H%M%SZ").to_string())
+            .header("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+            .header(
+                "Authorization",
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=doesnotexist/{}/us-east-1/s3/aws4_request, \
+                     SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={}",
+                    now.format("%Y%m%d"),
+                    "0".repeat(64)
+                ),
+            )
+            .send()
+            .await
+            .map_err(|e| format!("GET {s3} (S3 ListBuckets): {}", error_chain(&e)))?;
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap_or_default();
+        let error_code = body
+            .split_once("<Code>")
+            .and_then(|(_, rest)| rest.split_once("</Code>"))
+            .map(|(code, _)| code.trim().to_owned());
+        Ok(ObjectStoreS3::Answer {
+            url: s3.to_string(),
+            status,
+            error_code,
+        })
+    }
+
+    /// An HTTP client with the cloud's TLS settings that sends no credentials.
+    fn plain_client(&self) -> Result<reqwest::Client, String> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .user_agent(concat!("scs-check/", env!("CARGO_PKG_VERSION")));
+        if !self.verify {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        if let Some(path) = &self.cacert {
+            let pem = std::fs::read(path).map_err(|e| format!("cacert {path}: {e}"))?;
+            for cert in reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("cacert {path}: {e}"))?
+            {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        builder
+            .build()
+            .map_err(|e| format!("cannot build an HTTP client: {e}"))
     }
 
     async fn extra_specs(
