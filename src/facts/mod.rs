@@ -23,8 +23,10 @@ pub enum FactKind {
     /// Images the project can see, hidden ones included, with their properties (Glance v2).
     Images,
     /// Volume types with descriptions and extra specs (Cinder v3).
+    #[allow(dead_code)] // no check reads it yet
     VolumeTypes,
     /// The rules new security groups get (Neutron).
+    #[allow(dead_code)] // no check reads it yet
     DefaultSecurityGroupRules,
 }
 
@@ -109,10 +111,12 @@ impl Facts {
         get(&self.images, FactKind::Images).map(Vec::as_slice)
     }
 
+    #[allow(dead_code)] // no check reads it yet
     pub fn volume_types(&self) -> Result<&[VolumeType], FactUnavailable> {
         get(&self.volume_types, FactKind::VolumeTypes).map(Vec::as_slice)
     }
 
+    #[allow(dead_code)] // no check reads it yet
     pub fn default_security_group_rules(&self) -> Result<&DefaultRules, FactUnavailable> {
         get(
             &self.default_security_group_rules,
