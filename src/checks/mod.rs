@@ -1,14 +1,16 @@
 //! Native checks: one module per SCS standard, each deciding a set of testcase ids.
 //!
-//! A check is a pure function from facts to an [`Outcome`]; it never does I/O, so every
-//! rule is unit-testable on hand-made facts. The registry here is the one place that maps
-//! testcase ids to checks: scope files are matched against it by id, and our own scope
-//! files name the check explicitly (`implemented_by`), which must agree with it.
+//! A check is a pure function from facts and a [`Context`] to an [`Outcome`]; it never does
+//! I/O, so every rule is unit-testable on hand-made facts. The registry here is the one place that maps testcase ids to checks: scope files are matched
+//! against it by id, and our own scope files name the check explicitly (`implemented_by`),
+//! which must agree with it.
 
 pub mod scs_0101_entropy;
+pub mod scs_0102_image_metadata;
 pub mod scs_0103_standard_flavors;
 pub mod scs_0123_mandatory_services;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::facts::{FactKind, FactUnavailable, Facts};
@@ -68,8 +70,10 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// FAIL when any finding is an error, else PASS.
-    pub fn from_findings(findings: Vec<Finding>) -> Self {
+    /// FAIL when any finding is an error, else PASS. Errors come first: reports use the
+    /// first finding as the headline of a failure.
+    pub fn from_findings(mut findings: Vec<Finding>) -> Self {
+        findings.sort_by_key(|f| f.level);
         let verdict = if findings.iter().any(|f| f.level == Level::Error) {
             Verdict::Fail
         } else {
@@ -92,6 +96,16 @@ impl From<FactUnavailable> for Outcome {
     }
 }
 
+/// What a check knows besides the facts.
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(Default))]
+pub struct Context {
+    /// When the facts were read: the moment of a live run, the recording time of a snapshot.
+    /// Rules about age and dates are judged as of then, so a replayed snapshot gets the
+    /// verdicts its live run got, however much later it is replayed.
+    pub observed_at: DateTime<Utc>,
+}
+
 /// A native check module.
 pub struct Check {
     /// Stable name used in scope files (`implemented_by`) and reports.
@@ -103,7 +117,7 @@ pub struct Check {
     /// Testcase ids this check decides.
     pub testcases: fn() -> Vec<String>,
     /// Decides one testcase; `Err` means a fact was unavailable, which is an ABORT.
-    pub evaluate: fn(&str, &Facts) -> Result<Outcome, FactUnavailable>,
+    pub evaluate: fn(&str, &Context, &Facts) -> Result<Outcome, FactUnavailable>,
 }
 
 impl Check {
@@ -111,13 +125,14 @@ impl Check {
         (self.testcases)().iter().any(|id| id == testcase)
     }
 
-    pub fn run(&self, testcase: &str, facts: &Facts) -> Outcome {
-        (self.evaluate)(testcase, facts).unwrap_or_else(Outcome::from)
+    pub fn run(&self, testcase: &str, context: &Context, facts: &Facts) -> Outcome {
+        (self.evaluate)(testcase, context, facts).unwrap_or_else(Outcome::from)
     }
 }
 
 static CHECKS: &[Check] = &[
     scs_0101_entropy::CHECK,
+    scs_0102_image_metadata::CHECK,
     scs_0103_standard_flavors::CHECK,
     scs_0123_mandatory_services::CHECK,
 ];

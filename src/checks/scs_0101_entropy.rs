@@ -15,7 +15,7 @@
 //! text's `True`; upstream demanded the exact string `True`. Nova compares `hw_rng_model`
 //! with `virtio` exactly, so that value is exact.
 
-use super::{Check, Finding, Outcome};
+use super::{Check, Context, Finding, Outcome};
 use crate::facts::{FactKind, FactUnavailable, Facts, Flavor, Image};
 
 pub const CHECK: Check = Check {
@@ -37,7 +37,7 @@ fn testcases() -> Vec<String> {
     vec![FLAVOR_TESTCASE.to_owned(), IMAGE_TESTCASE.to_owned()]
 }
 
-fn evaluate(testcase: &str, facts: &Facts) -> Result<Outcome, FactUnavailable> {
+fn evaluate(testcase: &str, _context: &Context, facts: &Facts) -> Result<Outcome, FactUnavailable> {
     Ok(match testcase {
         FLAVOR_TESTCASE => flavors_allow_rng(facts.flavors()?),
         IMAGE_TESTCASE => images_ask_for_rng(facts.images()?),
@@ -143,7 +143,7 @@ mod tests {
             images: Some(Fact::Ok(images)),
             ..Facts::default()
         };
-        CHECK.run(testcase, &facts)
+        CHECK.run(testcase, &Context::default(), &facts)
     }
 
     #[test]
@@ -213,9 +213,14 @@ mod tests {
             images: Some(Fact::Error("HTTP 500 from image".into())),
             ..Facts::default()
         };
-        let outcome = CHECK.run(IMAGE_TESTCASE, &facts);
+        let outcome = CHECK.run(IMAGE_TESTCASE, &Context::default(), &facts);
         assert_eq!(outcome.verdict, Verdict::Abort);
         assert!(outcome.findings[0].message.contains("HTTP 500 from image"));
-        assert_eq!(CHECK.run(FLAVOR_TESTCASE, &facts).verdict, Verdict::Abort);
+        assert_eq!(
+            CHECK
+                .run(FLAVOR_TESTCASE, &Context::default(), &facts)
+                .verdict,
+            Verdict::Abort
+        );
     }
 }
