@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::checks;
 use crate::cli::{PlanArgs, RunArgs, Selection};
 use crate::facts::snapshot::Snapshot;
 use crate::facts::{openstack, Facts};
@@ -169,10 +168,12 @@ fn evaluate(plan: &Plan, source: &Source) -> Vec<TestcaseReport> {
                 _ if !planned.selected => (Status::NotSelected, Vec::new(), None, None),
                 Implementation::Native(check) => {
                     let started = Instant::now();
-                    let context = checks::Context {
-                        observed_at: source.observed_at,
-                    };
-                    let outcome = check.run(&testcase.id, &context, &source.facts);
+                    let outcome = check.run_each(
+                        &testcase.id,
+                        &planned.parameter_sets,
+                        source.observed_at,
+                        &source.facts,
+                    );
                     let ms = started.elapsed().as_secs_f64() * 1000.0;
                     (
                         Status::from_verdict(outcome.verdict),

@@ -806,6 +806,7 @@ mod tests {
         };
         let context = Context {
             observed_at: at(now),
+            ..Context::default()
         };
         CHECK.run(testcase, &context, &facts)
     }
