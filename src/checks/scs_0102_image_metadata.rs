@@ -251,16 +251,21 @@ fn one_of<'a>(
     allowed: impl IntoIterator<Item = &'a String>,
     example: &str,
 ) -> Judgement {
+    /// Longer lists (Glance's 30 architectures, the only one) would drown the message.
+    const LISTED: usize = 10;
     let allowed: Vec<&str> = allowed.into_iter().map(String::as_str).collect();
+    let must = if allowed.len() <= LISTED {
+        format!("must be one of {}", allowed.join(", "))
+    } else {
+        format!(
+            "must be one of the {} values Glance's \"Useful image properties\" lists ({example}, …)",
+            allowed.len()
+        )
+    };
     match image.property(key) {
         None if presence == Presence::Optional => Judgement::Fine,
         Some(value) if allowed.contains(&value) => Judgement::Fine,
-        _ => wrong_property(
-            image,
-            key,
-            &format!("must be one of {}", allowed.join(", ")),
-            example,
-        ),
+        _ => wrong_property(image, key, &must, example),
     }
 }
 
