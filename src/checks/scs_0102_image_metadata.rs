@@ -86,7 +86,7 @@ fn data() -> &'static Data {
 }
 
 /// What one rule says about one image.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 enum Judgement {
     Fine,
     /// Fine, with something worth saying.
@@ -137,25 +137,40 @@ fn testcases() -> Vec<String> {
         .collect()
 }
 
+/// What a testcase id asks for.
+enum Testcase {
+    Property(Rule),
+    Recency,
+    Uniqueness,
+}
+
+fn parse_testcase(testcase: &str) -> Option<Testcase> {
+    match testcase {
+        RECENCY => Some(Testcase::Recency),
+        UNIQUENESS => Some(Testcase::Uniqueness),
+        _ => {
+            let property = testcase.strip_prefix(PROPERTY_PREFIX)?;
+            let (_, rule) = PROPERTY_RULES.iter().find(|(p, _)| *p == property)?;
+            Some(Testcase::Property(*rule))
+        }
+    }
+}
+
 fn evaluate(testcase: &str, context: &Context, facts: &Facts) -> Result<Outcome, FactUnavailable> {
-    let rule = testcase
-        .strip_prefix(PROPERTY_PREFIX)
-        .and_then(|property| PROPERTY_RULES.iter().find(|(p, _)| *p == property))
-        .map(|(_, rule)| *rule);
-    if rule.is_none() && testcase != RECENCY && testcase != UNIQUENESS {
+    let Some(parsed) = parse_testcase(testcase) else {
         return Ok(Outcome::abort(format!(
             "{testcase} is not a scs-0102 testcase"
         )));
-    }
+    };
     let public: Vec<&Image> = facts.images()?.iter().filter(|i| i.is_public()).collect();
     let judge = Judge {
         data: data(),
         observed_at: context.observed_at,
     };
-    Ok(match rule {
-        Some(rule) => judge_each(&public, |image| rule(image, &judge)),
-        None if testcase == RECENCY => recency(&public, &judge),
-        None => uniqueness(&public),
+    Ok(match parsed {
+        Testcase::Property(rule) => tally_each(&public, |image| rule(image, &judge)).into_outcome(),
+        Testcase::Recency => recency(&public, &judge),
+        Testcase::Uniqueness => uniqueness(&public),
     })
 }
 
@@ -205,12 +220,13 @@ impl Tally {
     }
 }
 
-fn judge_each(images: &[&Image], rule: impl Fn(&Image) -> Judgement) -> Outcome {
+/// Applies `rule` to every image.
+fn tally_each(images: &[&Image], rule: impl Fn(&Image) -> Judgement) -> Tally {
     let mut tally = Tally::default();
     for image in images {
         tally.record(&label(image), rule(image));
     }
-    tally.into_outcome()
+    tally
 }
 
 // --- property rules -------------------------------------------------------------------------
@@ -634,6 +650,18 @@ fn replacement<'a>(outdated: &Image, images: &[&'a Image], judge: &Judge) -> Opt
     })
 }
 
+/// Whether `outdated` is visible beside a current image of the same name, which makes its
+/// name ambiguous: the text wants old images hidden or renamed.
+fn visible_twin(outdated: &Image, images: &[&Image], judge: &Judge) -> bool {
+    !outdated.os_hidden
+        && images.iter().any(|other| {
+            other.id != outdated.id
+                && !other.os_hidden
+                && other.name == outdated.name
+                && standing(other, judge) == Standing::Kept
+        })
+}
+
 fn judge_recency(image: &Image, images: &[&Image], judge: &Judge) -> Judgement {
     let due = match standing(image, judge) {
         Standing::Kept => return Judgement::Fine,
@@ -647,19 +675,13 @@ fn judge_recency(image: &Image, images: &[&Image], judge: &Judge) -> Judgement {
     let frequency = image.property("replace_frequency").unwrap_or_default();
     let overdue = format!("replace_frequency {frequency} made a new image due by {due}");
     match replacement(image, images, judge) {
-        None if !image.os_hidden
-            && images
-                .iter()
-                .any(|i| i.id != image.id && i.name == image.name) =>
-        {
-            Judgement::Violation(format!(
-                "{overdue}; a newer image has the same name, but this one is still visible \
-                 under it: hide it (openstack image set --hidden {id}) or rename it \
-                 (openstack image set --name '{name} YYYYMMDD' {id})",
-                id = image.id,
-                name = image.name
-            ))
-        }
+        None if visible_twin(image, images, judge) => Judgement::Violation(format!(
+            "{overdue}; a current image has the same name, but this one is still visible \
+             under it: hide it (openstack image set --hidden {id}) or rename it \
+             (openstack image set --name '{name} YYYYMMDD' {id})",
+            id = image.id,
+            name = image.name
+        )),
         None => Judgement::Violation(format!(
             "{overdue} and no current image replaces it; upload one under the name users \
              reference, then hide this one (openstack image set --hidden {})",
@@ -678,10 +700,7 @@ fn judge_recency(image: &Image, images: &[&Image], judge: &Judge) -> Judgement {
 }
 
 fn recency(images: &[&Image], judge: &Judge) -> Outcome {
-    let mut tally = Tally::default();
-    for image in images {
-        tally.record(&label(image), judge_recency(image, images, judge));
-    }
+    let mut tally = tally_each(images, |image| judge_recency(image, images, judge));
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     for image in images.iter().filter(|i| !i.os_hidden) {
         *names.entry(&image.name).or_default() += 1;

@@ -273,6 +273,7 @@ fn load_spec(parameter: Option<&str>, default_spec: &str) -> Result<Spec, String
         Ok(url) if url.scheme() == "file" => url
             .to_file_path()
             .map_err(|()| format!("{PARAMETER} {value}: not a local file URL"))?,
+        // One letter is a Windows drive (`C:\specs\…`), not a scheme.
         Ok(url) if url.scheme().len() > 1 => {
             return Err(format!(
                 "{PARAMETER} {value}: scs-check does not download image specs (runs stay \
