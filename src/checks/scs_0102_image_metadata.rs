@@ -1276,6 +1276,15 @@ mod tests {
     }
 
     #[test]
+    fn an_invalid_provided_until_is_no_failure_of_a_replaced_image_unlike_upstream() {
+        // Upstream reports an error for it even when a current image replaces the old one;
+        // the value itself is prop-provided_until's business.
+        let old = with(outdated("Ubuntu 24.04 old"), "provided_until", Some("soon"));
+        let outcome = run(RECENCY, vec![good("Ubuntu 24.04"), old]);
+        assert_eq!(outcome.verdict, Verdict::Pass, "{outcome:?}");
+    }
+
+    #[test]
     fn a_replaced_image_passes_and_how_it_was_retired_matters() {
         use Verdict::{Fail, Pass};
         let current = good("Ubuntu 24.04");
