@@ -12,7 +12,7 @@ use regex::Regex;
 use crate::checks::{self, Check};
 use crate::facts::FactKind;
 use crate::scope::select::SelectedVersion;
-use crate::scope::{Scope, Testcase};
+use crate::scope::{Parameters, Scope, Testcase};
 
 /// Who decides a testcase.
 #[derive(Clone, Copy)]
@@ -39,11 +39,16 @@ pub struct PlannedTestcase {
     pub implementation: Implementation,
     /// False when `-t` or `-S` narrowed it away.
     pub selected: bool,
+    /// The distinct module parameters the selected versions give it (at least one set,
+    /// maybe empty); the check decides it once per set.
+    pub parameter_sets: Vec<Parameters>,
 }
 
 pub struct PlannedVersion {
     pub version: SelectedVersion,
     pub targets: BTreeMap<String, Vec<String>>,
+    /// Testcase id → module parameters in this version.
+    pub parameters: BTreeMap<String, Parameters>,
 }
 
 pub struct Plan {
@@ -99,18 +104,24 @@ pub fn build(scope: &Scope, versions: Vec<SelectedVersion>, filter: &Filter) -> 
             .version(&selected.name)
             .expect("selection only names versions of the scope");
         for id in version.targets.values().flatten() {
-            testcases.entry(id.clone()).or_insert_with(|| {
+            let planned = testcases.entry(id.clone()).or_insert_with(|| {
                 let testcase = scope.testcases[id].clone();
                 PlannedTestcase {
                     implementation: implementation_of(&testcase),
                     selected: filter.keeps(&testcase),
                     testcase,
+                    parameter_sets: Vec::new(),
                 }
             });
+            let parameters = version.parameters_of(id);
+            if !planned.parameter_sets.contains(parameters) {
+                planned.parameter_sets.push(parameters.clone());
+            }
         }
         planned.push(PlannedVersion {
             version: selected,
             targets: version.targets.clone(),
+            parameters: version.parameters.clone(),
         });
     }
     Plan {
@@ -163,7 +174,11 @@ pub fn render(scope: &Scope, date: chrono::NaiveDate, plan: &Plan) -> String {
             let _ = writeln!(out, "  target {target}: {} testcases", ids.len());
             for id in ids {
                 let planned = &plan.testcases[id];
-                let _ = writeln!(out, "    {id:<40} {}", who_decides(planned));
+                let _ = write!(out, "    {id:<40} {}", who_decides(planned));
+                for (name, value) in version.parameters.get(id).into_iter().flatten() {
+                    let _ = write!(out, " {name}={value}");
+                }
+                out.push('\n');
             }
         }
     }
@@ -202,6 +217,7 @@ pub fn to_json(scope: &Scope, date: chrono::NaiveDate, plan: &Plan) -> serde_jso
                                     Implementation::Native(check) => Some(check.name),
                                     _ => None,
                                 },
+                                "parameters": v.parameters.get(id).cloned().unwrap_or_default(),
                             })
                         })
                         .collect();

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::cli::{PlanArgs, RunArgs, Selection};
 use crate::facts::snapshot::Snapshot;
@@ -90,6 +90,8 @@ fn progress(output: &Output, message: &str) -> Option<indicatif::ProgressBar> {
 /// Where the facts came from, for the report.
 struct Source {
     facts: Facts,
+    /// When they were read: now, or the recording time of the snapshot.
+    observed_at: DateTime<Utc>,
     cloud: String,
     snapshot: Option<String>,
 }
@@ -105,6 +107,7 @@ fn gather(
         let snapshot = Snapshot::load(path).map_err(anyhow::Error::msg)?;
         return Ok(Source {
             facts: snapshot.facts,
+            observed_at: snapshot.recorded_at,
             cloud: snapshot.cloud,
             snapshot: Some(path.display().to_string()),
         });
@@ -113,6 +116,7 @@ fn gather(
     if kinds.is_empty() {
         return Ok(Source {
             facts: Facts::default(),
+            observed_at: Utc::now(),
             cloud: cloud.name,
             snapshot: None,
         });
@@ -127,6 +131,7 @@ fn gather(
         output,
         &format!("Reading {what} from cloud {} …", cloud.name),
     );
+    let observed_at = Utc::now();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -148,12 +153,13 @@ fn gather(
     }
     Ok(Source {
         facts,
+        observed_at,
         cloud: cloud.name,
         snapshot: None,
     })
 }
 
-fn evaluate(plan: &Plan, facts: &Facts) -> Vec<TestcaseReport> {
+fn evaluate(plan: &Plan, source: &Source) -> Vec<TestcaseReport> {
     plan.testcases
         .values()
         .map(|planned| {
@@ -162,7 +168,12 @@ fn evaluate(plan: &Plan, facts: &Facts) -> Vec<TestcaseReport> {
                 _ if !planned.selected => (Status::NotSelected, Vec::new(), None, None),
                 Implementation::Native(check) => {
                     let started = Instant::now();
-                    let outcome = check.run(&testcase.id, facts);
+                    let outcome = check.run_each(
+                        &testcase.id,
+                        &planned.parameter_sets,
+                        source.observed_at,
+                        &source.facts,
+                    );
                     let ms = started.elapsed().as_secs_f64() * 1000.0;
                     (
                         Status::from_verdict(outcome.verdict),
@@ -215,11 +226,11 @@ pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
     let checked_at = Utc::now();
     let source = gather(args, &plan, &assigned, output)?;
     if let Some(path) = &args.record {
-        Snapshot::new(&source.cloud, source.facts.clone())
+        Snapshot::new(&source.cloud, source.facts.clone(), source.observed_at)
             .save(path)
             .map_err(anyhow::Error::msg)?;
     }
-    let testcases = evaluate(&plan, &source.facts);
+    let testcases = evaluate(&plan, &source);
     let versions = report::summarise_versions(&plan.versions, &testcases);
     let (result, exit_code) = report::overall(&versions, args.critical_only);
     let report = RunReport {

@@ -1,19 +1,26 @@
 //! Native checks: one module per SCS standard, each deciding a set of testcase ids.
 //!
-//! A check is a pure function from facts to an [`Outcome`]; it never does I/O, so every
-//! rule is unit-testable on hand-made facts. The registry here is the one place that maps
-//! testcase ids to checks: scope files are matched against it by id, and our own scope
-//! files name the check explicitly (`implemented_by`), which must agree with it.
+//! A check is a function from facts and a [`Context`] to an [`Outcome`]; it never talks to
+//! the cloud, so every rule is unit-testable on hand-made facts. (The one thing a check may
+//! read besides is a local file a scope parameter names, such as scs-0104's image spec.) The
+//! registry here is the one place that maps testcase ids to checks: scope files are matched
+//! against it by id, and our own scope files name the check explicitly (`implemented_by`),
+//! which must agree with it.
 
+pub mod scs_0101_entropy;
+pub mod scs_0102_image_metadata;
 pub mod scs_0103_standard_flavors;
+pub mod scs_0104_standard_images;
 pub mod scs_0114_volume_types;
 pub mod scs_0115_security_groups;
 pub mod scs_0116_key_manager;
 pub mod scs_0123_mandatory_services;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::facts::{FactKind, FactUnavailable, Facts};
+use crate::scope::Parameters;
 
 /// The verdict of one decided testcase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,8 +77,10 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// FAIL when any finding is an error, else PASS.
-    pub fn from_findings(findings: Vec<Finding>) -> Self {
+    /// FAIL when any finding is an error, else PASS. Errors come first: reports use the
+    /// first finding as the headline of a failure.
+    pub fn from_findings(mut findings: Vec<Finding>) -> Self {
+        findings.sort_by_key(|f| f.level);
         let verdict = if findings.iter().any(|f| f.level == Level::Error) {
             Verdict::Fail
         } else {
@@ -94,6 +103,18 @@ impl From<FactUnavailable> for Outcome {
     }
 }
 
+/// What a check knows besides the facts.
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(Default))]
+pub struct Context {
+    /// The module parameters the scope version gives the testcase (e.g. `image_spec`).
+    pub parameters: Parameters,
+    /// When the facts were read: the moment of a live run, the recording time of a snapshot.
+    /// Rules about age and dates are judged as of then, so a replayed snapshot gets the
+    /// verdicts its live run got, however much later it is replayed.
+    pub observed_at: DateTime<Utc>,
+}
+
 /// A native check module.
 pub struct Check {
     /// Stable name used in scope files (`implemented_by`) and reports.
@@ -105,7 +126,7 @@ pub struct Check {
     /// Testcase ids this check decides.
     pub testcases: fn() -> Vec<String>,
     /// Decides one testcase; `Err` means a fact was unavailable, which is an ABORT.
-    pub evaluate: fn(&str, &Facts) -> Result<Outcome, FactUnavailable>,
+    pub evaluate: fn(&str, &Context, &Facts) -> Result<Outcome, FactUnavailable>,
 }
 
 impl Check {
@@ -113,13 +134,75 @@ impl Check {
         (self.testcases)().iter().any(|id| id == testcase)
     }
 
-    pub fn run(&self, testcase: &str, facts: &Facts) -> Outcome {
-        (self.evaluate)(testcase, facts).unwrap_or_else(Outcome::from)
+    pub fn run(&self, testcase: &str, context: &Context, facts: &Facts) -> Outcome {
+        (self.evaluate)(testcase, context, facts).unwrap_or_else(Outcome::from)
+    }
+
+    /// Decides `testcase` once per parameter set the tested versions give it. A testcase has
+    /// one result (reports and the compliance monitor key results by id), so when versions
+    /// disagree (v4 and v5.1 name different image specs) the worst verdict wins and each
+    /// finding says which parameters it comes from.
+    pub fn run_each(
+        &self,
+        testcase: &str,
+        parameter_sets: &[Parameters],
+        observed_at: DateTime<Utc>,
+        facts: &Facts,
+    ) -> Outcome {
+        let run_with = |parameters: &Parameters| {
+            let context = Context {
+                parameters: parameters.clone(),
+                observed_at,
+            };
+            self.run(testcase, &context, facts)
+        };
+        match parameter_sets {
+            [] => run_with(&Parameters::new()),
+            [only] => run_with(only),
+            several => combine(several.iter().map(|p| (describe(p), run_with(p)))),
+        }
     }
 }
 
+/// One outcome from several: FAIL outranks ABORT outranks PASS (as in scs-0003's
+/// aggregation); each finding is prefixed with the label of the run it comes from.
+fn combine(labelled: impl Iterator<Item = (String, Outcome)>) -> Outcome {
+    let rank = |v: Verdict| match v {
+        Verdict::Fail => 2,
+        Verdict::Abort => 1,
+        Verdict::Pass => 0,
+    };
+    let mut verdict = Verdict::Pass;
+    let mut findings = Vec::new();
+    for (label, outcome) in labelled {
+        if rank(outcome.verdict) > rank(verdict) {
+            verdict = outcome.verdict;
+        }
+        findings.extend(outcome.findings.into_iter().map(|mut f| {
+            f.message = format!("[{label}] {}", f.message);
+            f
+        }));
+    }
+    findings.sort_by_key(|f| f.level);
+    Outcome { verdict, findings }
+}
+
+fn describe(parameters: &Parameters) -> String {
+    if parameters.is_empty() {
+        return "no parameters".to_owned();
+    }
+    parameters
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 static CHECKS: &[Check] = &[
+    scs_0101_entropy::CHECK,
+    scs_0102_image_metadata::CHECK,
     scs_0103_standard_flavors::CHECK,
+    scs_0104_standard_images::CHECK,
     scs_0114_volume_types::CHECK,
     scs_0115_security_groups::CHECK,
     scs_0116_key_manager::CHECK,

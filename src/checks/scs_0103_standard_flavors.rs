@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::{Check, Finding, Outcome};
+use super::{Check, Context, Finding, Outcome};
 use crate::facts::{FactKind, FactUnavailable, Facts, Flavor};
 
 pub const CHECK: Check = Check {
@@ -189,7 +189,7 @@ fn candidates<'a>(flavors: &'a [Flavor], name: &str) -> Vec<&'a Flavor> {
     found
 }
 
-fn evaluate(testcase: &str, facts: &Facts) -> Result<Outcome, FactUnavailable> {
+fn evaluate(testcase: &str, _context: &Context, facts: &Facts) -> Result<Outcome, FactUnavailable> {
     let Some(standard) = standard_flavors().iter().find(|s| s.testcase() == testcase) else {
         return Ok(Outcome::abort(format!(
             "{testcase} is not a scs-0103 testcase"
@@ -297,13 +297,21 @@ mod tests {
 
     #[test]
     fn compliant_flavor_passes() {
-        let outcome = CHECK.run("scs-0103-flavor-2v-4-20s", &facts(vec![good_2v_4_20s()]));
+        let outcome = CHECK.run(
+            "scs-0103-flavor-2v-4-20s",
+            &Context::default(),
+            &facts(vec![good_2v_4_20s()]),
+        );
         assert_eq!(outcome.verdict, Verdict::Pass, "{:?}", outcome.findings);
     }
 
     #[test]
     fn missing_flavor_fails_and_says_how_to_create_it() {
-        let outcome = CHECK.run("scs-0103-flavor-1v-4", &facts(vec![good_2v_4_20s()]));
+        let outcome = CHECK.run(
+            "scs-0103-flavor-1v-4",
+            &Context::default(),
+            &facts(vec![good_2v_4_20s()]),
+        );
         assert_eq!(outcome.verdict, Verdict::Fail);
         assert!(outcome.findings[0]
             .message
@@ -314,7 +322,11 @@ mod tests {
     fn found_by_name_v2_spec_under_another_name() {
         let mut f = good_2v_4_20s();
         f.name = "m1.small-ssd".into();
-        let outcome = CHECK.run("scs-0103-flavor-2v-4-20s", &facts(vec![f]));
+        let outcome = CHECK.run(
+            "scs-0103-flavor-2v-4-20s",
+            &Context::default(),
+            &facts(vec![f]),
+        );
         assert_eq!(outcome.verdict, Verdict::Pass);
     }
 
@@ -322,7 +334,11 @@ mod tests {
     fn figures_must_match_precisely() {
         let mut more_ram = good_2v_4_20s();
         more_ram.ram = 8192;
-        let outcome = CHECK.run("scs-0103-flavor-2v-4-20s", &facts(vec![more_ram]));
+        let outcome = CHECK.run(
+            "scs-0103-flavor-2v-4-20s",
+            &Context::default(),
+            &facts(vec![more_ram]),
+        );
         assert_eq!(outcome.verdict, Verdict::Fail);
         assert!(outcome.findings[0]
             .message
@@ -334,7 +350,11 @@ mod tests {
         let mut f = good_2v_4_20s();
         f.extra_specs
             .insert("scs:disk0-type".into(), "network".into());
-        let outcome = CHECK.run("scs-0103-flavor-2v-4-20s", &facts(vec![f]));
+        let outcome = CHECK.run(
+            "scs-0103-flavor-2v-4-20s",
+            &Context::default(),
+            &facts(vec![f]),
+        );
         assert_eq!(outcome.verdict, Verdict::Fail);
     }
 
@@ -355,13 +375,21 @@ mod tests {
             ("floppy", Verdict::Fail),
         ] {
             let f = flavor("SCS-1V-4-10", 1, 4096, 10, &specs(disk_type));
-            let outcome = CHECK.run("scs-0103-flavor-1v-4-10", &facts(vec![f]));
+            let outcome = CHECK.run(
+                "scs-0103-flavor-1v-4-10",
+                &Context::default(),
+                &facts(vec![f]),
+            );
             assert_eq!(outcome.verdict, verdict, "disk type {disk_type}");
         }
         let without = flavor("SCS-1V-4-10", 1, 4096, 10, &specs("x")[..3]);
         assert_eq!(
             CHECK
-                .run("scs-0103-flavor-1v-4-10", &facts(vec![without]))
+                .run(
+                    "scs-0103-flavor-1v-4-10",
+                    &Context::default(),
+                    &facts(vec![without])
+                )
                 .verdict,
             Verdict::Fail
         );
@@ -376,14 +404,26 @@ mod tests {
         ];
         let ok = flavor("SCS-1V-4", 1, 4096, 0, &specs);
         assert_eq!(
-            CHECK.run("scs-0103-flavor-1v-4", &facts(vec![ok])).verdict,
+            CHECK
+                .run(
+                    "scs-0103-flavor-1v-4",
+                    &Context::default(),
+                    &facts(vec![ok])
+                )
+                .verdict,
             Verdict::Pass
         );
         let mut with_type = specs.to_vec();
         with_type.push(("scs:disk0-type", "network"));
         let bad = flavor("SCS-1V-4", 1, 4096, 0, &with_type);
         assert_eq!(
-            CHECK.run("scs-0103-flavor-1v-4", &facts(vec![bad])).verdict,
+            CHECK
+                .run(
+                    "scs-0103-flavor-1v-4",
+                    &Context::default(),
+                    &facts(vec![bad])
+                )
+                .verdict,
             Verdict::Fail
         );
     }
@@ -395,6 +435,7 @@ mod tests {
         wrong.vcpus = 1;
         let outcome = CHECK.run(
             "scs-0103-flavor-2v-4-20s",
+            &Context::default(),
             &facts(vec![wrong, good_2v_4_20s()]),
         );
         assert_eq!(outcome.verdict, Verdict::Pass);
@@ -408,7 +449,7 @@ mod tests {
             flavors: Some(Fact::Error("HTTP 503 from compute".into())),
             ..Facts::default()
         };
-        let outcome = CHECK.run("scs-0103-flavor-1v-4", &facts);
+        let outcome = CHECK.run("scs-0103-flavor-1v-4", &Context::default(), &facts);
         assert_eq!(outcome.verdict, Verdict::Abort);
         assert!(outcome.findings[0]
             .message

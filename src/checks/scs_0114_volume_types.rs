@@ -9,7 +9,7 @@
 //! ("SHOULD NOT be referenced in the way this standard describes") are warnings here.
 //! Upstream's script fails on both.
 
-use super::{Check, Finding, Outcome};
+use super::{Check, Context, Finding, Outcome};
 use crate::facts::{FactKind, FactUnavailable, Facts, VolumeType};
 
 pub const CHECK: Check = Check {
@@ -91,7 +91,7 @@ fn syntax_findings(volume_type: &VolumeType) -> Vec<Finding> {
     findings
 }
 
-fn evaluate(testcase: &str, facts: &Facts) -> Result<Outcome, FactUnavailable> {
+fn evaluate(testcase: &str, _context: &Context, facts: &Facts) -> Result<Outcome, FactUnavailable> {
     let types = facts.volume_types()?;
     let wanted = match testcase {
         "scs-0114-syntax-check" => {
@@ -156,7 +156,9 @@ mod tests {
     }
 
     fn verdict(testcase: &str, descriptions: &[Option<&str>]) -> Verdict {
-        CHECK.run(testcase, &facts(descriptions)).verdict
+        CHECK
+            .run(testcase, &Context::default(), &facts(descriptions))
+            .verdict
     }
 
     #[test]
@@ -187,7 +189,11 @@ mod tests {
     #[test]
     fn duplicates_and_unknown_aspects_warn_unlike_upstream() {
         for description in ["[scs:encrypted, encrypted]", "[scs:encrypted, fast]"] {
-            let outcome = CHECK.run("scs-0114-syntax-check", &facts(&[Some(description)]));
+            let outcome = CHECK.run(
+                "scs-0114-syntax-check",
+                &Context::default(),
+                &facts(&[Some(description)]),
+            );
             assert_eq!(outcome.verdict, Verdict::Pass, "{description}");
             assert_eq!(outcome.findings[0].level, Level::Warning, "{description}");
         }
@@ -210,7 +216,9 @@ mod tests {
             ..Facts::default()
         };
         assert_eq!(
-            CHECK.run("scs-0114-syntax-check", &facts).verdict,
+            CHECK
+                .run("scs-0114-syntax-check", &Context::default(), &facts)
+                .verdict,
             Verdict::Abort
         );
     }

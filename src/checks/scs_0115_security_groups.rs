@@ -10,7 +10,7 @@
 //! the SHOULDs as MUSTs and does not count an explicit `0.0.0.0/0` / `::/0` egress rule;
 //! here SHOULDs are warnings, and an explicit all-addresses prefix counts as "all egress".
 
-use super::{Check, Finding, Outcome};
+use super::{Check, Context, Finding, Outcome};
 use crate::facts::{FactKind, FactUnavailable, Facts, SecurityGroupRule};
 
 pub const CHECK: Check = Check {
@@ -128,7 +128,7 @@ fn findings(rules: &[SecurityGroupRule]) -> Vec<Finding> {
     findings
 }
 
-fn evaluate(testcase: &str, facts: &Facts) -> Result<Outcome, FactUnavailable> {
+fn evaluate(testcase: &str, _context: &Context, facts: &Facts) -> Result<Outcome, FactUnavailable> {
     if testcase != TESTCASE {
         return Ok(Outcome::abort(format!(
             "{testcase} is not a scs-0115 testcase"
@@ -183,7 +183,7 @@ mod tests {
             default_security_group_rules: Some(Fact::Ok(rules)),
             ..Facts::default()
         };
-        CHECK.run(TESTCASE, &facts)
+        CHECK.run(TESTCASE, &Context::default(), &facts)
     }
 
     #[test]
@@ -246,7 +246,7 @@ mod tests {
             )),
             ..Facts::default()
         };
-        let outcome = CHECK.run(TESTCASE, &facts);
+        let outcome = CHECK.run(TESTCASE, &Context::default(), &facts);
         assert_eq!(outcome.verdict, Verdict::Abort);
         assert!(outcome.findings[0]
             .message

@@ -4,7 +4,7 @@
 //! `key-manager` service with an endpoint. Whether a member may store secrets there
 //! (`scs-0116-permissions`) needs a secret created and deleted, so it is a probe, not here.
 
-use super::{Check, Finding, Outcome};
+use super::{Check, Context, Finding, Outcome};
 use crate::facts::{FactKind, FactUnavailable, Facts};
 
 pub const CHECK: Check = Check {
@@ -21,7 +21,7 @@ fn testcases() -> Vec<String> {
     vec![PRESENCE.to_owned()]
 }
 
-fn evaluate(testcase: &str, facts: &Facts) -> Result<Outcome, FactUnavailable> {
+fn evaluate(testcase: &str, _context: &Context, facts: &Facts) -> Result<Outcome, FactUnavailable> {
     if testcase != PRESENCE {
         return Ok(Outcome::abort(format!(
             "{testcase} is not a scs-0116 read-only testcase"
@@ -69,11 +69,15 @@ mod tests {
     #[test]
     fn key_manager_in_the_catalog_passes() {
         assert_eq!(
-            CHECK.run(PRESENCE, &with_types(&["key-manager"])).verdict,
+            CHECK
+                .run(PRESENCE, &Context::default(), &with_types(&["key-manager"]))
+                .verdict,
             Verdict::Pass
         );
         assert_eq!(
-            CHECK.run(PRESENCE, &with_types(&["compute"])).verdict,
+            CHECK
+                .run(PRESENCE, &Context::default(), &with_types(&["compute"]))
+                .verdict,
             Verdict::Fail
         );
     }

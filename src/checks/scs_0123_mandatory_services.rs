@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::{Check, Finding, Outcome};
+use super::{Check, Context, Finding, Outcome};
 use crate::facts::{FactKind, FactUnavailable, Facts, ObjectStoreS3};
 
 pub const CHECK: Check = Check {
@@ -48,7 +48,11 @@ fn swift_s3_testcases() -> Vec<String> {
 /// S3 error codes that show the host checked the (made-up) key, as S3 does.
 const S3_REFUSALS: &[&str] = &["InvalidAccessKeyId", "NoSuchKey"];
 
-fn evaluate_swift_s3(testcase: &str, facts: &Facts) -> Result<Outcome, FactUnavailable> {
+fn evaluate_swift_s3(
+    testcase: &str,
+    _context: &Context,
+    facts: &Facts,
+) -> Result<Outcome, FactUnavailable> {
     if testcase != SWIFT_S3_TESTCASE {
         return Ok(Outcome::abort(format!(
             "{testcase} is not {SWIFT_S3_TESTCASE}"
@@ -104,7 +108,7 @@ fn testcases() -> Vec<String> {
     service_types().keys().cloned().collect()
 }
 
-fn evaluate(testcase: &str, facts: &Facts) -> Result<Outcome, FactUnavailable> {
+fn evaluate(testcase: &str, _context: &Context, facts: &Facts) -> Result<Outcome, FactUnavailable> {
     let Some(types) = service_types().get(testcase) else {
         return Ok(Outcome::abort(format!(
             "{testcase} is not a scs-0123 catalog testcase"
@@ -202,17 +206,27 @@ mod tests {
     fn present_service_passes_absent_fails() {
         let facts = catalog(&[("compute", 1)]);
         assert_eq!(
-            CHECK.run("scs-0123-service-compute", &facts).verdict,
+            CHECK
+                .run("scs-0123-service-compute", &Context::default(), &facts)
+                .verdict,
             Verdict::Pass
         );
-        let outcome = CHECK.run("scs-0123-service-load-balancer", &facts);
+        let outcome = CHECK.run(
+            "scs-0123-service-load-balancer",
+            &Context::default(),
+            &facts,
+        );
         assert_eq!(outcome.verdict, Verdict::Fail);
         assert!(outcome.findings[0].message.contains("`load-balancer`"));
     }
 
     #[test]
     fn service_without_endpoint_is_not_discoverable() {
-        let outcome = CHECK.run("scs-0123-service-image", &catalog(&[("image", 0)]));
+        let outcome = CHECK.run(
+            "scs-0123-service-image",
+            &Context::default(),
+            &catalog(&[("image", 0)]),
+        );
         assert_eq!(outcome.verdict, Verdict::Fail);
         assert!(outcome.findings[0]
             .message
@@ -222,12 +236,24 @@ mod tests {
     #[test]
     fn block_storage_aliases_pass_with_a_note() {
         for alias in ["block-storage", "volumev3", "volume"] {
-            let outcome = CHECK.run("scs-0123-storage-apis", &catalog(&[(alias, 1)]));
+            let outcome = CHECK.run(
+                "scs-0123-storage-apis",
+                &Context::default(),
+                &catalog(&[(alias, 1)]),
+            );
             assert_eq!(outcome.verdict, Verdict::Pass, "{alias}");
         }
-        let outcome = CHECK.run("scs-0123-storage-apis", &catalog(&[("volumev3", 1)]));
+        let outcome = CHECK.run(
+            "scs-0123-storage-apis",
+            &Context::default(),
+            &catalog(&[("volumev3", 1)]),
+        );
         assert_eq!(outcome.findings[0].level, Level::Info);
-        let outcome = CHECK.run("scs-0123-storage-apis", &catalog(&[("object-store", 1)]));
+        let outcome = CHECK.run(
+            "scs-0123-storage-apis",
+            &Context::default(),
+            &catalog(&[("object-store", 1)]),
+        );
         assert_eq!(outcome.verdict, Verdict::Fail);
     }
 
@@ -236,7 +262,7 @@ mod tests {
             object_store_s3: Some(Fact::Ok(answer)),
             ..Facts::default()
         };
-        SWIFT_S3.run(SWIFT_S3_TESTCASE, &facts)
+        SWIFT_S3.run(SWIFT_S3_TESTCASE, &Context::default(), &facts)
     }
 
     fn answer(status: u16, code: Option<&str>) -> ObjectStoreS3 {
@@ -266,7 +292,7 @@ mod tests {
             catalog: Some(Fact::Error("authentication failed (HTTP 401)".into())),
             ..Facts::default()
         };
-        let outcome = CHECK.run("scs-0123-service-s3", &facts);
+        let outcome = CHECK.run("scs-0123-service-s3", &Context::default(), &facts);
         assert_eq!(outcome.verdict, Verdict::Abort);
     }
 }

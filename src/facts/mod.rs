@@ -109,12 +109,9 @@ impl Facts {
     pub fn flavors(&self) -> Result<&[Flavor], FactUnavailable> {
         get(&self.flavors, FactKind::Flavors).map(Vec::as_slice)
     }
-
-    #[allow(dead_code)] // read by the image checks, which are being merged
     pub fn images(&self) -> Result<&[Image], FactUnavailable> {
         get(&self.images, FactKind::Images).map(Vec::as_slice)
     }
-
     pub fn volume_types(&self) -> Result<&[VolumeType], FactUnavailable> {
         get(&self.volume_types, FactKind::VolumeTypes).map(Vec::as_slice)
     }
@@ -229,8 +226,6 @@ pub struct Image {
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
 }
-
-#[allow(dead_code)] // read by the image checks, which are being merged
 impl Image {
     pub fn property(&self, key: &str) -> Option<&str> {
         self.properties.get(key).map(String::as_str)

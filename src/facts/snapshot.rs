@@ -28,11 +28,12 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn new(cloud: &str, facts: Facts) -> Self {
+    /// `recorded_at`: when the facts were read, which checks judge dates against.
+    pub fn new(cloud: &str, facts: Facts, recorded_at: DateTime<Utc>) -> Self {
         Self {
             format: FORMAT.into(),
             version: VERSION,
-            recorded_at: Utc::now(),
+            recorded_at,
             cloud: cloud.into(),
             description: None,
             facts,

@@ -382,6 +382,7 @@ mod tests {
                 "main".to_string(),
                 main.iter().map(|s| s.to_string()).collect(),
             )]),
+            parameters: BTreeMap::new(),
         }
     }
 

@@ -92,9 +92,14 @@ pub struct Testcase {
     pub implemented_by: Option<String>,
 }
 
-/// A module, as far as resolution needs it: its testcases per target.
+/// Values a version assigns to the parameters of a module it includes (scs-0003: `include:
+/// [{ref: MODULE, parameters: {image_spec: URL}}]`), e.g. which image spec scs-0104 checks.
+pub type Parameters = BTreeMap<String, String>;
+
+/// A module, as far as resolution needs it: its declared parameters and testcases per target.
 struct Module {
     id: String,
+    parameters: BTreeSet<String>,
     targets: BTreeMap<String, Vec<String>>,
 }
 
@@ -103,6 +108,16 @@ pub struct Version {
     pub name: String,
     /// Target name → testcase ids, in order of first appearance.
     pub targets: BTreeMap<String, Vec<String>>,
+    /// Testcase id → the parameters its module is included with; absent means none.
+    pub parameters: BTreeMap<String, Parameters>,
+}
+
+impl Version {
+    /// The parameters `testcase` runs with in this version.
+    pub fn parameters_of(&self, testcase: &str) -> &Parameters {
+        static NONE: Parameters = BTreeMap::new();
+        self.parameters.get(testcase).unwrap_or(&NONE)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -346,6 +361,12 @@ impl Resolver<'_> {
             }
             modules.push(Module {
                 id: m.id.value.clone(),
+                parameters: m
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .map(|(k, _)| k.clone())
+                    .collect(),
                 targets,
             });
         }
@@ -367,10 +388,11 @@ impl Resolver<'_> {
             }
             let mut targets: BTreeMap<String, Vec<String>> = BTreeMap::new();
             let mut target_of: BTreeMap<String, String> = BTreeMap::new();
+            let mut parameters: BTreeMap<String, Parameters> = BTreeMap::new();
             for include in &v.include {
-                let module_id = match &include.value {
-                    RawInclude::Module(id) => id,
-                    RawInclude::Ref(r) => &r.module,
+                let (module_id, assigned) = match &include.value {
+                    RawInclude::Module(id) => (id, &Parameters::new()),
+                    RawInclude::Ref(r) => (&r.module, &r.parameters),
                 };
                 let module = modules.iter().find(|m| &m.id == module_id).ok_or_else(|| {
                     self.error(
@@ -382,6 +404,7 @@ impl Resolver<'_> {
                         "define the module under `modules` or fix the id",
                     )
                 })?;
+                self.check_parameters_declared(include.referenced, module, assigned)?;
                 for (target, ids) in &module.targets {
                     for id in ids {
                         match target_of.get(id) {
@@ -405,13 +428,78 @@ impl Resolver<'_> {
                         }
                     }
                 }
+                for id in module.targets.values().flatten() {
+                    self.assign_parameters(
+                        include.referenced,
+                        &v.version.value,
+                        id,
+                        assigned,
+                        &mut parameters,
+                    )?;
+                }
             }
             versions.push(Version {
                 name: v.version.value.clone(),
                 targets,
+                parameters,
             });
         }
         Ok(versions)
+    }
+
+    /// scs-0003: a version assigns values to the parameters the module declares; a name the
+    /// module does not declare is a typo that would silently leave the real one unset.
+    fn check_parameters_declared(
+        &self,
+        at: Location,
+        module: &Module,
+        assigned: &Parameters,
+    ) -> Result<(), ScopeError> {
+        match assigned.keys().find(|name| !module.parameters.contains(*name)) {
+            None => Ok(()),
+            Some(name) => Err(self.error(
+                at,
+                format!(
+                    "the include of module {} assigns parameter `{name}`, which the module does not declare",
+                    module.id
+                ),
+                &if module.parameters.is_empty() {
+                    "the module declares no parameters; remove `parameters`".to_owned()
+                } else {
+                    format!(
+                        "the module declares: {}",
+                        module.parameters.iter().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                },
+            )),
+        }
+    }
+
+    /// Records the parameters `testcase` gets from one include; a testcase runs once per
+    /// version, so two includes must not give it different values.
+    fn assign_parameters(
+        &self,
+        at: Location,
+        version: &str,
+        testcase: &str,
+        assigned: &Parameters,
+        parameters: &mut BTreeMap<String, Parameters>,
+    ) -> Result<(), ScopeError> {
+        match parameters.get(testcase) {
+            Some(earlier) if earlier != assigned => Err(self.error(
+                at,
+                format!(
+                    "testcase {testcase} gets different module parameters from two includes of \
+                     version {version}"
+                ),
+                "include the testcase through one module, or give both includes the same parameters",
+            )),
+            Some(_) => Ok(()),
+            None => {
+                parameters.insert(testcase.to_owned(), assigned.clone());
+                Ok(())
+            }
+        }
     }
 
     fn timeline(

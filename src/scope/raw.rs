@@ -3,8 +3,8 @@
 //! Every struct rejects unknown keys, and every value that a later validation step may
 //! complain about is wrapped in [`Spanned`] so the error can name its line and column.
 //! Keys that scs-0003 defines but scs-check does not use (script `env`/`args`, module
-//! `name`/`url`/`parameters`, `prerequisite`, …) are still declared so that strictness does
-//! not reject valid upstream files; they are read and dropped.
+//! `name`/`url`, `prerequisite`, …) are still declared so that strictness does not reject
+//! valid upstream files; they are read and dropped.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -68,6 +68,7 @@ pub struct RawModule {
     pub id: Spanned<String>,
     pub name: String,
     pub url: Option<String>,
+    /// Parameter name → what it means; includes assign the values.
     pub parameters: Option<BTreeMap<String, String>>,
     pub targets: Option<BTreeMap<String, Vec<Spanned<String>>>>,
 }

@@ -66,6 +66,66 @@ fn resolves_a_valid_scope() {
     assert_eq!(scope.variables[1].default.as_deref(), Some("fast"));
 }
 
+#[test]
+fn include_parameters_reach_the_testcases_of_the_module() {
+    let scope = load_str(MINIMAL).unwrap();
+    let v2 = scope.version("v2").unwrap();
+    assert_eq!(
+        v2.parameters_of("manual-c")
+            .get("image_spec")
+            .map(String::as_str),
+        Some("https://example.com/spec.yaml")
+    );
+    assert!(v2.parameters_of("tc-a").is_empty());
+    assert!(scope
+        .version("v1")
+        .unwrap()
+        .parameters_of("manual-c")
+        .is_empty());
+}
+
+#[test]
+fn include_parameters_must_be_declared_by_the_module() {
+    let error = error_of(&MINIMAL.replace(
+        "          image_spec: https://example.com/spec.yaml",
+        "          image_specs: https://example.com/spec.yaml",
+    ));
+    assert!(
+        error
+            .message
+            .contains("assigns parameter `image_specs`, which the module does not declare"),
+        "{error}"
+    );
+    assert!(
+        error.hint.as_deref().unwrap().contains("image_spec"),
+        "{error}"
+    );
+    let error = error_of(&MINIMAL.replace(
+        "      - mod-1\n",
+        "      - ref: mod-1\n        parameters: {x: z}\n",
+    ));
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("declares no parameters"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_testcase_gets_one_parameter_set_per_version() {
+    let text = MINIMAL.replace("preview: [manual-c]", "main: [tc-a]");
+    let error = error_of(&text);
+    assert!(
+        error.message.contains(
+            "testcase tc-a gets different module parameters from two includes of version v2"
+        ),
+        "{error}"
+    );
+}
+
 fn error_of(text: &str) -> ScopeError {
     load_str(text).expect_err("must be rejected")
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+use serde_json::Value;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -76,4 +77,38 @@ pub fn assert_valid_junit(file: &Path) {
         "JUnit XML does not validate: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Runs `scs-check run SCOPE --json FILE ARGS…`; returns the exit code, the JSON report and
+/// stdout.
+pub fn run_report(scope: &str, args: &[&str]) -> (i32, Value, String) {
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("report.json");
+    let output = scs_check(home.path())
+        .args(["run", &path(scope), "--json"])
+        .arg(&json)
+        .args(args)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_else(|e| {
+            panic!("no JSON report ({e}); stdout: {stdout}\nstderr: {stderr}")
+        }))
+        .unwrap();
+    (output.status.code().unwrap(), report, stdout)
+}
+
+/// One testcase of a JSON report.
+pub fn testcase<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["testcases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in report"))
+}
+
+pub fn status_of<'a>(report: &'a Value, id: &str) -> &'a str {
+    testcase(report, id)["status"].as_str().unwrap()
 }
