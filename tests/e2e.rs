@@ -14,7 +14,8 @@ use common::{assert_valid_junit, path, scs_check, text};
 use serde_json::Value;
 
 const IAAS: &str = "scopes/scs-compatible-iaas.yaml";
-const NATIVE: &str = "scs-0103-flavor|scs-0123-|scs-011[45]";
+const NATIVE: &str =
+    "scs-0101-(flavor|image)-property|scs-0102-|scs-0103-flavor|scs-0104-|scs-011[45]|scs-0123-";
 
 fn state_dir() -> PathBuf {
     let dir = std::env::var_os("SCS_E2E_STATE")
@@ -127,7 +128,7 @@ fn compliant_project_passes_every_native_testcase() {
     let run = run("scs-good", &clouds, &["-t", NATIVE]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let decided = statuses(&run.report);
-    assert!(decided.len() >= 22, "{decided:?}");
+    assert!(decided.len() >= 50, "{decided:?}");
     assert!(decided.iter().all(|(_, s)| s == "PASS"), "{decided:?}");
     assert_eq!(run.report["source"]["kind"], "live");
     assert_no_secrets(
@@ -153,11 +154,13 @@ fn noncompliant_project_fails_exactly_where_it_breaks_the_rules() {
     let run = run("scs-bad", &clouds, &["-t", NATIVE]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     for failing in [
-        "scs-0103-flavor-1v-4",     // too little RAM
-        "scs-0103-flavor-2v-8",     // no scs:cpu-type
-        "scs-0103-flavor-4v-16",    // missing
-        "scs-0103-flavor-2v-4-20s", // scs:disk0-type network
-        "scs-0114-syntax-check",    // aspect list not sorted
+        "scs-0103-flavor-1v-4",        // too little RAM
+        "scs-0103-flavor-2v-8",        // no scs:cpu-type
+        "scs-0103-flavor-4v-16",       // missing
+        "scs-0103-flavor-2v-4-20s",    // scs:disk0-type network
+        "scs-0114-syntax-check",       // aspect list not sorted
+        "scs-0102-prop-architecture",  // its community image lacks most properties
+        "scs-0104-source-ubuntu-2204", // … and names a source Ubuntu does not publish from
     ] {
         assert_eq!(status(&run.report, failing), "FAIL", "{failing}");
     }
