@@ -43,6 +43,21 @@ echo "== $runs runs"
 for _ in $(seq "$runs"); do
   /usr/bin/time -q -f '%e %M' -a -o /tmp/scs-bench-runs.txt "${cmd[@]}" >/dev/null || true
 done
-awk '{ t += $1; if ($1 > tmax) tmax = $1; if ($2 > m) m = $2 }
-     END { printf "  mean %.3f s, max %.3f s wall; peak RSS %d KiB\n", t / NR, tmax, m }' /tmp/scs-bench-runs.txt
-rm -f /tmp/scs-bench-runs.txt /tmp/scs-bench-time.txt
+summary() {
+  awk '{ t += $1; if ($1 > tmax) tmax = $1; if ($2 > m) m = $2 }
+       END { printf "  mean %.3f s, max %.3f s wall; peak RSS %d KiB\n", t / NR, tmax, m }' "$1"
+  rm -f "$1"
+}
+summary /tmp/scs-bench-runs.txt
+
+# The same facts replayed from a snapshot: what scs-check itself costs, without the
+# services' answer times.
+snapshot=$(mktemp --suffix=.json)
+"${cmd[@]}" --record "$snapshot" >/dev/null || true
+echo "== $runs replays of the recorded snapshot ($(du -h "$snapshot" | cut -f1))"
+for _ in $(seq "$runs"); do
+  /usr/bin/time -q -f '%e %M' -a -o /tmp/scs-bench-replays.txt \
+    "$bin" -q run "$scope" --snapshot "$snapshot" --json /dev/null >/dev/null || true
+done
+summary /tmp/scs-bench-replays.txt
+rm -f "$snapshot" /tmp/scs-bench-time.txt
