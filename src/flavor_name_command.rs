@@ -21,7 +21,7 @@ struct NameReport {
     version: Vec<&'static str>,
     /// `None` when no version accepts it.
     canonical: Option<Canonical>,
-    /// Why v3 rejects it (or, when no version accepts it, the reading that got furthest).
+    /// Why v3 rejects it, in the reading that got furthest (see `explain_rejection`).
     error: Option<ErrorReport>,
     spec: Option<SpecReport>,
     components: Vec<ComponentReport>,
@@ -87,15 +87,7 @@ fn report(name: &str) -> NameReport {
     let parsed = versions
         .last()
         .map(|newest| flavor_name::parse(name, *newest).expect("accepted by this version"));
-    let error = if valid {
-        None
-    } else if versions.is_empty() {
-        flavor_name::explain_rejection(name)
-    } else {
-        flavor_name::parse(name, Version::V3)
-            .err()
-            .map(|e| (Version::V3, e))
-    };
+    let error = flavor_name::explain_rejection(name);
     NameReport {
         name: name.to_owned(),
         valid,

@@ -5,6 +5,7 @@
 //! testcase ids to checks: scope files are matched against it by id, and our own scope
 //! files name the check explicitly (`implemented_by`), which must agree with it.
 
+pub mod scs_0100_flavor_naming;
 pub mod scs_0103_standard_flavors;
 pub mod scs_0123_mandatory_services;
 
@@ -116,6 +117,7 @@ impl Check {
 }
 
 static CHECKS: &[Check] = &[
+    scs_0100_flavor_naming::CHECK,
     scs_0103_standard_flavors::CHECK,
     scs_0123_mandatory_services::CHECK,
 ];

@@ -225,24 +225,19 @@ pub fn accepting_versions(name: &str) -> Vec<Version> {
         .collect()
 }
 
-/// Why no version accepts `name`: the error of the version that read furthest (the newest
-/// among equals), so a name in v1 spelling is explained as a v1 name.
+/// Why v3, the current version, rejects `name` (`None` if it accepts it). Of the versions
+/// that reject it, the one whose reading got furthest explains it best (v3 first among
+/// equals): a mistyped v1 name is explained as a v1 name.
 pub fn explain_rejection(name: &str) -> Option<(Version, ParseError)> {
-    let mut furthest: Option<(Version, ParseError)> = None;
-    for version in Version::ALL {
-        match parse(name, version) {
-            Ok(_) => return None,
-            Err(error) => {
-                if furthest
-                    .as_ref()
-                    .is_none_or(|(_, best)| error.position >= best.position)
-                {
-                    furthest = Some((version, error));
-                }
+    let mut furthest = (Version::V3, parse(name, Version::V3).err()?);
+    for version in [Version::V2, Version::V1] {
+        if let Err(error) = parse(name, version) {
+            if error.position > furthest.1.position {
+                furthest = (version, error);
             }
         }
     }
-    furthest
+    Some(furthest)
 }
 
 impl FlavorName {

@@ -605,7 +605,10 @@ fn rejection_is_explained_by_the_reading_that_got_furthest() {
     assert_eq!((version, error.position), (Version::V1, 11));
     let (version, error) = explain_rejection("SCS-2V-4-10y").expect("rejected");
     assert_eq!((version, error.position), (Version::V3, 11));
-    assert!(explain_rejection("SCS-2V:4").is_none());
+    // v1 accepts it; v3 rejects it at the colon.
+    let (version, error) = explain_rejection("SCS-2V:4").expect("rejected");
+    assert_eq!((version, error.position), (Version::V3, 6));
+    assert!(explain_rejection("SCS-2V-4").is_none());
 }
 
 /// `tests/data/flavor-names.txt`: each line is NAME, the versions accepting it (`-` for

@@ -66,6 +66,13 @@ impl CpuType {
             Self::DedicatedCore => "dedicated-core",
         }
     }
+
+    pub fn from_extra_spec_value(value: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|t| t.extra_spec_value() == value)
+    }
 }
 
 coded! {
@@ -89,6 +96,13 @@ impl DiskType {
             Self::Ssd => "ssd",
             Self::Nvme => "nvme",
         }
+    }
+
+    pub fn from_extra_spec_value(value: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|t| t.extra_spec_value() == value)
     }
 }
 

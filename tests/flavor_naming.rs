@@ -1,8 +1,9 @@
-//! `scs-check flavor-name` as a user runs it: text and JSON output, exit codes.
+//! scs-0100 as a user meets it: the `flavor-name` command (text, JSON, exit codes) and the
+//! two testcases on the fixture clouds.
 
 mod common;
 
-use common::{scs_check, text};
+use common::{path, scs_check, text};
 use serde_json::Value;
 
 fn flavor_name(args: &[&str]) -> (i32, String, String) {
@@ -101,4 +102,61 @@ fn no_name_is_a_usage_error() {
     let (code, _, stderr) = flavor_name(&[]);
     assert_eq!(code, 2);
     assert!(stderr.contains("<NAME>..."), "{stderr}");
+}
+
+/// Runs only the scs-0100 testcases on a fixture; returns the exit code and JSON report.
+fn run_scs_0100(snapshot: &str) -> (i32, Value) {
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("report.json");
+    let output = scs_check(home.path())
+        .args([
+            "run",
+            &path("scopes/scs-compatible-iaas.yaml"),
+            "--snapshot",
+        ])
+        .arg(path(snapshot))
+        .args(["-t", "scs-0100", "--json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    let report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (output.status.code().unwrap(), report)
+}
+
+fn testcase<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["testcases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in report"))
+}
+
+#[test]
+fn compliant_cloud_passes_both_testcases() {
+    let (code, report) = run_scs_0100("fixtures/compliant-cloud.json");
+    assert_eq!(code, 0);
+    for id in ["scs-0100-syntax-check", "scs-0100-semantics-check"] {
+        let testcase = testcase(&report, id);
+        assert_eq!(testcase["status"], "PASS", "{id}");
+        assert_eq!(testcase["check"], "scs-0100-flavor-naming", "{id}");
+    }
+}
+
+#[test]
+fn demo_cloud_fails_semantics_where_flavors_fall_short_of_their_names() {
+    let (code, report) = run_scs_0100("fixtures/demo-cloud.json");
+    assert_eq!(code, 1);
+    assert_eq!(testcase(&report, "scs-0100-syntax-check")["status"], "PASS");
+    let semantics = testcase(&report, "scs-0100-semantics-check");
+    assert_eq!(semantics["status"], "FAIL");
+    let messages: Vec<&str> = semantics["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].contains("disk 0 of type s (ssd), but scs:disk0-type says network"));
+    assert!(messages[1].contains("8 GiB RAM (8192 MiB), the flavor has 8000 MiB"));
 }
