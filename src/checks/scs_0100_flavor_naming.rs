@@ -54,10 +54,6 @@ fn object(flavor: &Flavor) -> String {
     format!("{} ({})", flavor.name, flavor.id)
 }
 
-fn scs_flavors(flavors: &[Flavor]) -> impl Iterator<Item = &Flavor> {
-    flavors.iter().filter(|f| f.name.starts_with(PREFIX))
-}
-
 /// A flavor's own name as the check reads it: v3, else a tolerated v1 name.
 fn own_name(flavor: &Flavor) -> Option<FlavorName> {
     flavor_name::parse(&flavor.name, Version::V3)
@@ -70,45 +66,58 @@ const RENAME: &str = "Nova cannot rename a flavor: create it under a valid name 
     that does not start with SCS-";
 
 fn syntax(flavors: &[Flavor]) -> Outcome {
-    let mut findings = Vec::new();
-    let mut named = 0;
-    for flavor in scs_flavors(flavors) {
-        named += 1;
-        findings.extend(syntax_findings(flavor));
-    }
-    if named == 0 {
+    let named: Vec<&Flavor> = flavors
+        .iter()
+        .filter(|f| f.name.starts_with(PREFIX))
+        .collect();
+    let mut findings: Vec<Finding> = named.iter().flat_map(|f| syntax_findings(f)).collect();
+    if named.is_empty() {
         findings.push(Finding::info(None, "no flavor name starts with SCS-"));
     }
     Outcome::from_findings(findings)
 }
 
 fn syntax_findings(flavor: &Flavor) -> Vec<Finding> {
-    let object = object(flavor);
-    let object = Some(object.as_str());
-    if let Some((version, error)) = flavor_name::explain_rejection(&flavor.name) {
-        if let Ok(v1) = flavor_name::parse(&flavor.name, Version::V1) {
-            return vec![Finding::warning(
-                object,
-                format!(
-                    "a v1 name, merely tolerated by scs-0100-v3; its v3 name is {}. {RENAME}",
-                    v1.canonical()
-                ),
-            )];
-        }
-        let reading = match version {
-            Version::V3 => String::new(),
-            other => format!(" (read as a {other} name)"),
-        };
-        return vec![Finding::error(
-            object,
-            format!("not a valid SCS flavor name{reading}: {error}. {RENAME}"),
-        )];
+    match flavor_name::parse(&flavor.name, Version::V3) {
+        Ok(name) => spelling_notes(flavor, &name),
+        Err(_) => vec![rejection(flavor)],
     }
-    let name = own_name(flavor).expect("v3 accepts it");
+}
+
+/// A tolerated v1 name (warning) or an invalid one (error).
+fn rejection(flavor: &Flavor) -> Finding {
+    let object = object(flavor);
+    if let Ok(v1) = flavor_name::parse(&flavor.name, Version::V1) {
+        let respelled = v1.canonical().to_string();
+        // v1 had GPU unit counts without a generation; v3 has no such names.
+        let v3_name = match flavor_name::parse(&respelled, Version::V3) {
+            Ok(_) => format!("its v3 name is {respelled}"),
+            Err(error) => format!("its v3 spelling {respelled} is no v3 name either ({error})"),
+        };
+        return Finding::warning(
+            Some(&object),
+            format!("a v1 name, merely tolerated by scs-0100-v3; {v3_name}. {RENAME}"),
+        );
+    }
+    let (version, error) =
+        flavor_name::explain_rejection(&flavor.name).expect("v3 rejects the name");
+    let reading = match version {
+        Version::V3 => String::new(),
+        other => format!(" (read as a {other} name)"),
+    };
+    Finding::error(
+        Some(&object),
+        format!("not a valid SCS flavor name{reading}: {error}. {RENAME}"),
+    )
+}
+
+/// What the standard advises against in a valid name; never a failure.
+fn spelling_notes(flavor: &Flavor, name: &FlavorName) -> Vec<Finding> {
+    let object = object(flavor);
     let mut findings = Vec::new();
     if name.ram.half_gib >= 20 && name.ram.half_gib % 2 == 1 {
         findings.push(Finding::warning(
-            object,
+            Some(&object),
             format!(
                 "{} GiB RAM: half GiBs should not be used for 10 GiB and more (scs-0100-v3, \
                  Memory)",
@@ -119,7 +128,7 @@ fn syntax_findings(flavor: &Flavor) -> Vec<Finding> {
     let canonical = name.canonical().to_string();
     if canonical != flavor.name {
         findings.push(Finding::info(
-            object,
+            Some(&object),
             format!(
                 "written the long way: the standard's tools write it {canonical} (no disk count \
                  of 1, no CPU generation 0)"
@@ -186,10 +195,13 @@ fn claims_of(flavor: &Flavor) -> (Vec<(Claimant, FlavorName)>, Vec<Finding>) {
         if !is_name_variant_key(key) {
             continue;
         }
-        let newest = flavor_name::accepting_versions(value).pop();
-        match newest.map(|v| flavor_name::parse(value, v)) {
-            Some(Ok(name)) => claimed.push((Claimant::ExtraSpec(key.clone()), name)),
-            _ => invalid.push(Finding::error(
+        let newest_reading = Version::ALL
+            .into_iter()
+            .rev()
+            .find_map(|v| flavor_name::parse(value, v).ok());
+        match newest_reading {
+            Some(name) => claimed.push((Claimant::ExtraSpec(key.clone()), name)),
+            None => invalid.push(Finding::error(
                 Some(&object(flavor)),
                 format!(
                     "extra spec {key}=`{value}` is not an SCS flavor name under any version of \
@@ -197,8 +209,8 @@ fn claims_of(flavor: &Flavor) -> (Vec<(Claimant, FlavorName)>, Vec<Finding>) {
                      {key}=<valid name> {flavor}`) or remove it (`openstack flavor unset \
                      --property {key} {flavor}`)",
                     flavor_name::explain_rejection(value)
-                        .map(|(_, e)| e.to_string())
-                        .unwrap_or_default(),
+                        .expect("no version accepts it")
+                        .1,
                     flavor = flavor.name,
                 ),
             )),
@@ -478,6 +490,13 @@ mod tests {
                 Pass,
                 Some(Level::Warning),
                 "a v1 name, merely tolerated by scs-0100-v3; its v3 name is SCS-2V-4-10",
+            ),
+            (
+                "SCS-2V:4-GN:14",
+                Pass,
+                Some(Level::Warning),
+                "its v3 spelling SCS-2V-4_GN-14 is no v3 name either (character 13: scs-0100-v3 \
+                 gives the number",
             ),
             (
                 "SCS-16V-32.5",
