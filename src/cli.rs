@@ -18,6 +18,20 @@ Exit codes of `run`:
   4  no failure or abort, but a main target has testcases without result (manual, or not
      implemented natively yet)";
 
+const FLAVOR_NAME_HELP: &str = "\
+A name is valid when v3, the current version of scs-0100, accepts it. v1 names (`:` where v3
+has `-`, `-` where v3 has `_`) are merely tolerated: the output gives their v3 spelling.
+
+Examples:
+  scs-check flavor-name SCS-2V-4-20s SCS-16T-64-200s_GNa-72-24_ib
+  scs-check flavor-name SCS-2V:4:10                 # a v1 name, and its v3 spelling
+  scs-check flavor-name --json SCS-4C-16-2x200p_a1 | jq '.[0].spec'
+
+Exit codes of `flavor-name`:
+  0  every name is valid under v3
+  1  a name is not (the output says at which character, and what the standard expects)
+  2  usage error";
+
 #[derive(Parser)]
 #[command(
     name = "scs-check",
@@ -47,6 +61,10 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Show the versions, targets and testcases a run would test, and who decides each
     Plan(PlanArgs),
+    /// Explain flavor names (scs-0100): validity per version, each component in words, the
+    /// canonical and short names, and the flavor a name promises
+    #[command(after_help = FLAVOR_NAME_HELP)]
+    FlavorName(FlavorNameArgs),
 }
 
 #[derive(Args)]
@@ -116,6 +134,17 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub selection: Selection,
     /// Print the plan as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct FlavorNameArgs {
+    /// Flavor names, e.g. SCS-2V-4-20s or SCS-16T-64-200s_GNa-72-24_ib
+    #[arg(value_name = "NAME", required = true)]
+    pub names: Vec<String>,
+    /// Print a JSON array with one object per name: name, valid, version, canonical, error,
+    /// spec, components
     #[arg(long)]
     pub json: bool,
 }

@@ -5,6 +5,8 @@
 mod checks;
 mod cli;
 mod facts;
+mod flavor_name;
+mod flavor_name_command;
 mod plan;
 mod report;
 mod run;
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Run(args) => run::run(args, &output),
         cli::Command::Plan(args) => run::plan(args),
+        cli::Command::FlavorName(args) => flavor_name_command::run(args, cli.quiet),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

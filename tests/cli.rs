@@ -8,7 +8,7 @@ use serde_json::Value;
 const IAAS: &str = "scopes/scs-compatible-iaas.yaml";
 /// The testcases scs-check decides natively so far (the read-only ones).
 const NATIVE: &str =
-    "scs-0101-(flavor|image)-property|scs-0102-|scs-0103-flavor|scs-0104-|scs-011[45]|scs-0123-";
+    "scs-0100-|scs-0101-(flavor|image)-property|scs-0102-|scs-0103-flavor|scs-0104-|scs-011[45]|scs-0123-";
 
 fn run_json(args: &[&str]) -> (i32, Value, String) {
     run_report(IAAS, args)

@@ -7,6 +7,7 @@
 //! against it by id, and our own scope files name the check explicitly (`implemented_by`),
 //! which must agree with it.
 
+pub mod scs_0100_flavor_naming;
 pub mod scs_0101_entropy;
 pub mod scs_0102_image_metadata;
 pub mod scs_0103_standard_flavors;
@@ -199,6 +200,7 @@ fn describe(parameters: &Parameters) -> String {
 }
 
 static CHECKS: &[Check] = &[
+    scs_0100_flavor_naming::CHECK,
     scs_0101_entropy::CHECK,
     scs_0102_image_metadata::CHECK,
     scs_0103_standard_flavors::CHECK,
