@@ -415,3 +415,18 @@ fn unknown_cloud_and_broken_clouds_yaml_are_usage_errors() {
         "{stderr}"
     );
 }
+
+#[test]
+fn recordings_of_the_loopback_tier_replay_to_the_live_verdicts() {
+    let (_, good, _) = run_json(&["--snapshot", &path("fixtures/loopback-good.json")]);
+    let native = native_statuses(&good);
+    assert!(native.iter().all(|(_, s)| *s == "PASS"), "{native:?}");
+    let (code, bad, _) = run_json(&["--snapshot", &path("fixtures/loopback-bad.json")]);
+    assert_eq!(code, 1);
+    for failing in common::LOOPBACK_BAD_FAILS {
+        assert_eq!(status_of(&bad, failing), "FAIL", "{failing}");
+    }
+    for passing in common::LOOPBACK_BAD_PASSES {
+        assert_eq!(status_of(&bad, passing), "PASS", "{passing}");
+    }
+}

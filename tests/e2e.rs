@@ -10,7 +10,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_valid_junit, path, scs_check, text};
+use common::{assert_valid_junit, path, scs_check, text, LOOPBACK_BAD_FAILS, LOOPBACK_BAD_PASSES};
 use serde_json::Value;
 
 const IAAS: &str = "scopes/scs-compatible-iaas.yaml";
@@ -153,23 +153,10 @@ fn noncompliant_project_fails_exactly_where_it_breaks_the_rules() {
     let clouds = state_dir().join("clouds.yaml");
     let run = run("scs-bad", &clouds, &["-t", NATIVE]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
-    for failing in [
-        "scs-0103-flavor-1v-4",        // too little RAM
-        "scs-0103-flavor-2v-8",        // no scs:cpu-type
-        "scs-0103-flavor-4v-16",       // missing
-        "scs-0103-flavor-2v-4-20s",    // scs:disk0-type network
-        "scs-0114-syntax-check",       // aspect list not sorted
-        "scs-0102-prop-architecture",  // its community image lacks most properties
-        "scs-0104-source-ubuntu-2204", // … and names a source Ubuntu does not publish from
-        "scs-0100-semantics-check",    // bad-SCS-1V-4 claims SCS-1V-4 with half the RAM
-    ] {
+    for failing in LOOPBACK_BAD_FAILS {
         assert_eq!(status(&run.report, failing), "FAIL", "{failing}");
     }
-    for passing in [
-        "scs-0103-flavor-8v-32",
-        "scs-0103-flavor-1l-1",
-        "scs-0123-service-compute",
-    ] {
+    for passing in LOOPBACK_BAD_PASSES {
         assert_eq!(status(&run.report, passing), "PASS", "{passing}");
     }
     assert!(

@@ -112,3 +112,26 @@ pub fn testcase<'a>(report: &'a Value, id: &str) -> &'a Value {
 pub fn status_of<'a>(report: &'a Value, id: &str) -> &'a str {
     testcase(report, id)["status"].as_str().unwrap()
 }
+
+/// What the non-compliant project of the loopback tier breaks (tests/e2e/seed.py), checked
+/// live in tests/e2e.rs and on its recording (fixtures/loopback-bad.json) in tests/cli.rs.
+pub const LOOPBACK_BAD_FAILS: &[&str] = &[
+    "scs-0103-flavor-1v-4",           // too little RAM
+    "scs-0103-flavor-2v-8",           // no scs:cpu-type
+    "scs-0103-flavor-4v-16",          // missing
+    "scs-0103-flavor-2v-4-20s",       // scs:disk0-type network
+    "scs-0100-semantics-check",       // bad-SCS-1V-4 claims SCS-1V-4 with half the RAM
+    "scs-0114-syntax-check",          // aspect list not sorted
+    "scs-0102-prop-architecture",     // its community image lacks most properties
+    "scs-0104-source-ubuntu-2204",    // … and names a source Ubuntu does not publish from
+    "scs-0123-service-load-balancer", // not in its catalog (endpoint filter)
+];
+
+/// What the non-compliant project still gets right.
+pub const LOOPBACK_BAD_PASSES: &[&str] = &[
+    "scs-0103-flavor-8v-32",
+    "scs-0103-flavor-1l-1",
+    "scs-0123-service-compute",
+    "scs-0115-default-rules",
+    "scs-0100-syntax-check",
+];
