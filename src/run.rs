@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::checks;
 use crate::cli::{PlanArgs, RunArgs, Selection};
 use crate::facts::snapshot::Snapshot;
 use crate::facts::{openstack, Facts};
 use crate::plan::{self, Filter, Implementation, Plan};
 use crate::report::{self, table::TableOptions, RunReport, Status, TestcaseReport};
-use crate::scope::{self, select::SelectedVersion, Scope};
+use crate::scope::{self, select::SelectedVersion, Parameters, Scope};
 
 /// How the run talks to the user; decided once in `main`.
 pub struct Output {
@@ -159,8 +160,17 @@ fn gather(
     })
 }
 
-fn evaluate(plan: &Plan, source: &Source) -> Vec<TestcaseReport> {
-    plan.testcases
+/// Results of the checks: one per testcase for reports keyed by id, and, where versions
+/// give a testcase different parameters, the status each version gets.
+struct Evaluation {
+    testcases: Vec<TestcaseReport>,
+    per_version: BTreeMap<(String, String), Status>,
+}
+
+fn evaluate(plan: &Plan, source: &Source) -> Evaluation {
+    let mut per_version = BTreeMap::new();
+    let testcases = plan
+        .testcases
         .values()
         .map(|planned| {
             let testcase = &planned.testcase;
@@ -168,13 +178,36 @@ fn evaluate(plan: &Plan, source: &Source) -> Vec<TestcaseReport> {
                 _ if !planned.selected => (Status::NotSelected, Vec::new(), None, None),
                 Implementation::Native(check) => {
                     let started = Instant::now();
-                    let outcome = check.run_each(
+                    let each = check.run_each(
                         &testcase.id,
                         &planned.parameter_sets,
                         source.observed_at,
                         &source.facts,
                     );
                     let ms = started.elapsed().as_secs_f64() * 1000.0;
+                    let status_for = |parameters: &Parameters| {
+                        each.iter()
+                            .find(|(p, _)| p == parameters)
+                            .map_or(Status::Missing, |(_, o)| Status::from_verdict(o.verdict))
+                    };
+                    for version in &plan.versions {
+                        if let Some(parameters) = version.parameters.get(&testcase.id) {
+                            let key = (version.version.name.clone(), testcase.id.clone());
+                            per_version.insert(key, status_for(parameters));
+                        }
+                    }
+                    // The headline result: that of the binding versions, if any tests it.
+                    let binding: Vec<(Parameters, checks::Outcome)> = each
+                        .iter()
+                        .filter(|(p, _)| {
+                            plan.versions.iter().any(|v| {
+                                v.version.binding && v.parameters.get(&testcase.id) == Some(p)
+                            })
+                        })
+                        .cloned()
+                        .collect();
+                    let outcome =
+                        checks::combine(if binding.is_empty() { &each } else { &binding });
                     (
                         Status::from_verdict(outcome.verdict),
                         outcome.findings,
@@ -200,7 +233,11 @@ fn evaluate(plan: &Plan, source: &Source) -> Vec<TestcaseReport> {
                 duration_ms,
             }
         })
-        .collect()
+        .collect();
+    Evaluation {
+        testcases,
+        per_version,
+    }
 }
 
 fn write_file(path: &Path, text: &str, what: &str) -> Result<()> {
@@ -230,8 +267,17 @@ pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
             .save(path)
             .map_err(anyhow::Error::msg)?;
     }
-    let testcases = evaluate(&plan, &source);
-    let versions = report::summarise_versions(&plan.versions, &testcases);
+    let Evaluation {
+        testcases,
+        per_version,
+    } = evaluate(&plan, &source);
+    let versions = report::summarise_versions(&plan.versions, |version, id| {
+        per_version
+            .get(&(version.to_owned(), id.to_owned()))
+            .copied()
+            .or_else(|| testcases.iter().find(|t| t.id == id).map(|t| t.status))
+            .unwrap_or(Status::Missing)
+    });
     let (result, exit_code) = report::overall(&versions, args.critical_only);
     let report = RunReport {
         format: report::FORMAT.into(),

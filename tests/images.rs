@@ -191,3 +191,27 @@ fn an_unreadable_image_spec_aborts_its_testcases_with_the_reason() {
         "{reason}"
     );
 }
+
+#[test]
+fn an_informational_version_does_not_change_a_binding_versions_verdict() {
+    // On 2025-10-01 v5.1 is effective and v4 deprecated: v4's spec fails capi-1, v5's has none.
+    let (code, report, _) = run_report(
+        IAAS,
+        &[
+            "--snapshot",
+            &path(NONCOMPLIANT),
+            "-d",
+            "2025-10-01",
+            "-t",
+            "scs-0104-source-capi-1$",
+        ],
+    );
+    let result = |name: &str| {
+        let versions = report["versions"].as_array().unwrap();
+        versions.iter().find(|v| v["name"] == name).unwrap()["result"].clone()
+    };
+    assert_eq!(result("v5.1"), "PASS");
+    assert_eq!(result("v4"), "FAIL", "v4 is judged by its own spec");
+    assert_eq!(status_of(&report, "scs-0104-source-capi-1"), "PASS");
+    assert_eq!(code, 0);
+}

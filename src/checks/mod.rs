@@ -139,35 +139,43 @@ impl Check {
         (self.evaluate)(testcase, context, facts).unwrap_or_else(Outcome::from)
     }
 
-    /// Decides `testcase` once per parameter set the tested versions give it. A testcase has
-    /// one result (reports and the compliance monitor key results by id), so when versions
-    /// disagree (v4 and v5.1 name different image specs) the worst verdict wins and each
-    /// finding says which parameters it comes from.
+    /// Decides `testcase` once per parameter set the tested versions give it (v4 and v5.1
+    /// name different image specs); each version is then judged by its own outcome.
     pub fn run_each(
         &self,
         testcase: &str,
         parameter_sets: &[Parameters],
         observed_at: DateTime<Utc>,
         facts: &Facts,
-    ) -> Outcome {
-        let run_with = |parameters: &Parameters| {
-            let context = Context {
-                parameters: parameters.clone(),
-                observed_at,
-            };
-            self.run(testcase, &context, facts)
-        };
-        match parameter_sets {
-            [] => run_with(&Parameters::new()),
-            [only] => run_with(only),
-            several => combine(several.iter().map(|p| (describe(p), run_with(p)))),
-        }
+    ) -> Vec<(Parameters, Outcome)> {
+        parameter_sets
+            .iter()
+            .map(|parameters| {
+                let context = Context {
+                    parameters: parameters.clone(),
+                    observed_at,
+                };
+                (parameters.clone(), self.run(testcase, &context, facts))
+            })
+            .collect()
     }
 }
 
-/// One outcome from several: FAIL outranks ABORT outranks PASS (as in scs-0003's
-/// aggregation); each finding is prefixed with the label of the run it comes from.
-fn combine(labelled: impl Iterator<Item = (String, Outcome)>) -> Outcome {
+/// One outcome for reports that key results by testcase id (the compliance monitor does):
+/// FAIL outranks ABORT outranks PASS, as in scs-0003's aggregation. With several parameter
+/// sets, each finding says which one it comes from.
+pub fn combine(outcomes: &[(Parameters, Outcome)]) -> Outcome {
+    match outcomes {
+        [(_, only)] => only.clone(),
+        several => combine_labelled(
+            several
+                .iter()
+                .map(|(parameters, outcome)| (describe(parameters), outcome.clone())),
+        ),
+    }
+}
+
+fn combine_labelled(labelled: impl Iterator<Item = (String, Outcome)>) -> Outcome {
     let rank = |v: Verdict| match v {
         Verdict::Fail => 2,
         Verdict::Abort => 1,

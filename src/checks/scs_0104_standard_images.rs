@@ -762,17 +762,24 @@ mod tests {
     }
 
     #[test]
-    fn versions_with_different_specs_give_one_result_the_worst() {
+    fn versions_with_different_specs_are_decided_each_and_combine_to_the_worst() {
         let capi = vec![image(
             "ubuntu-capi-image v1.31",
             Some("https://mirror.example/x"),
         )];
-        let outcome = CHECK.run_each(
+        let each = CHECK.run_each(
             "scs-0104-source-capi-1",
             &[parameters(Some(V5_URL)), parameters(Some(V4_URL))],
             chrono::Utc::now(),
             &facts(capi),
         );
+        assert_eq!(
+            each[0].1.verdict,
+            Verdict::Pass,
+            "the v5 spec lists no capi-1"
+        );
+        assert_eq!(each[1].1.verdict, Verdict::Fail, "the v4 spec does");
+        let outcome = crate::checks::combine(&each);
         assert_eq!(outcome.verdict, Verdict::Fail);
         assert!(outcome.findings[0]
             .message

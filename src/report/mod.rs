@@ -242,19 +242,16 @@ impl Counts {
 }
 
 /// Builds the version and target summaries from testcase results.
+///
+/// `status_of(version, testcase)` is the testcase's result in that version.
 pub fn summarise_versions(
     versions: &[PlannedVersion],
-    testcases: &[TestcaseReport],
+    status_of: impl Fn(&str, &str) -> Status,
 ) -> Vec<VersionReport> {
-    let status_of = |id: &str| {
-        testcases
-            .iter()
-            .find(|t| t.id == id)
-            .map_or(Status::Missing, |t| t.status)
-    };
     versions
         .iter()
         .map(|planned| {
+            let status_of = |id: &str| status_of(&planned.version.name, id);
             let targets: Vec<TargetReport> = planned
                 .targets
                 .iter()
@@ -355,19 +352,12 @@ mod tests {
         assert_eq!(Status::aggregate([]), Pass);
     }
 
-    fn testcase(id: &str, status: Status) -> TestcaseReport {
-        TestcaseReport {
-            id: id.into(),
-            description: None,
-            url: None,
-            section: None,
-            lifetime: LifetimeName::Week,
-            implementation: "native".into(),
-            check: None,
-            standard: None,
-            status,
-            findings: vec![],
-            duration_ms: None,
+    /// Every version gives testcase `id` the status listed for it.
+    fn statuses<'a>(list: &'a [(&'static str, Status)]) -> impl Fn(&str, &str) -> Status + 'a {
+        move |_, id| {
+            list.iter()
+                .find(|(i, _)| *i == id)
+                .map_or(Status::Missing, |(_, s)| *s)
         }
     }
 
@@ -388,13 +378,13 @@ mod tests {
 
     #[test]
     fn only_binding_versions_decide_the_exit_code() {
-        let testcases = vec![testcase("a", Status::Pass), testcase("b", Status::Fail)];
+        let testcases = [("a", Status::Pass), ("b", Status::Fail)];
         let versions = summarise_versions(
             &[
                 version("v1", true, &["a"]),
                 version("next", false, &["a", "b"]),
             ],
-            &testcases,
+            statuses(&testcases),
         );
         assert_eq!(versions[1].result, Status::Fail);
         assert_eq!(overall(&versions, false), (Status::Pass, exit::PASS));
@@ -410,7 +400,7 @@ mod tests {
         ];
         for (status, code) in cases {
             let versions =
-                summarise_versions(&[version("v", true, &["a"])], &[testcase("a", status)]);
+                summarise_versions(&[version("v", true, &["a"])], statuses(&[("a", status)]));
             assert_eq!(overall(&versions, false).1, code, "{status:?}");
         }
     }
@@ -419,12 +409,12 @@ mod tests {
     fn critical_only_counts_aborts_alone() {
         let fail = summarise_versions(
             &[version("v", true, &["a"])],
-            &[testcase("a", Status::Fail)],
+            statuses(&[("a", Status::Fail)]),
         );
         assert_eq!(overall(&fail, true).1, exit::PASS);
         let abort = summarise_versions(
             &[version("v", true, &["a"])],
-            &[testcase("a", Status::Abort)],
+            statuses(&[("a", Status::Abort)]),
         );
         assert_eq!(overall(&abort, true).1, exit::ABORT);
     }
@@ -433,7 +423,7 @@ mod tests {
     fn target_narrowed_away_entirely_is_not_selected() {
         let versions = summarise_versions(
             &[version("v", true, &["a"])],
-            &[testcase("a", Status::NotSelected)],
+            statuses(&[("a", Status::NotSelected)]),
         );
         assert_eq!(versions[0].result, Status::NotSelected);
         assert_eq!(overall(&versions, false), (Status::Pass, exit::PASS));
