@@ -240,6 +240,33 @@ fn evaluate(plan: &Plan, source: &Source) -> Evaluation {
     }
 }
 
+/// Refuses, before any request is sent, output paths that cannot be written: a run must
+/// not read a cloud for minutes and then lose the result. Nothing is created or truncated.
+fn check_writable(outputs: &[(&Option<std::path::PathBuf>, &str)]) -> Result<()> {
+    for (path, what) in outputs {
+        let Some(path) = path else { continue };
+        if path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot write {what} to {}", path.display()))?;
+        } else {
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            if !parent.is_dir() {
+                bail!(
+                    "cannot write {what} to {}: directory {} does not exist",
+                    path.display(),
+                    parent.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn write_file(path: &Path, text: &str, what: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("cannot write {what} to {}", path.display()))
 }
@@ -259,7 +286,27 @@ pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
         tests,
         sections: args.sections.clone(),
     };
+    check_writable(&[
+        (&args.output, "the YAML report"),
+        (&args.junit, "the JUnit report"),
+        (&args.json, "the JSON report"),
+        (&args.record, "the snapshot"),
+    ])?;
     let plan = plan::build(&scope, versions, &filter);
+    if !plan.testcases.values().any(|t| t.selected) {
+        bail!(
+            "no testcase of the tested versions matches {}; `scs-check plan {}` lists them",
+            match (&args.tests, &args.sections) {
+                (Some(tests), Some(sections)) => {
+                    format!("-t {tests} and -S {}", sections.join(","))
+                }
+                (Some(tests), None) => format!("-t {tests}"),
+                (None, Some(sections)) => format!("-S {}", sections.join(",")),
+                (None, None) => "the scope".to_owned(),
+            },
+            args.selection.scope.display()
+        );
+    }
     let checked_at = Utc::now();
     let source = gather(args, &plan, &assigned, output)?;
     if let Some(path) = &args.record {
@@ -307,7 +354,10 @@ pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
         },
         run: report::RunInfo {
             uuid: uuid::Uuid::new_v4().to_string(),
-            argv: std::env::args().skip(1).collect(),
+            argv: std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
             assignment: assigned,
             sections: args.sections.clone(),
             forced_version: args.selection.version.clone(),

@@ -339,6 +339,28 @@ fn usage_errors_exit_2_and_say_what_to_fix() {
             vec!["plan".into(), path(IAAS), "-d".into(), "2020-01-01".into()],
             "no timeline entry",
         ),
+        (
+            vec![
+                "run".into(),
+                path(IAAS),
+                "--snapshot".into(),
+                path("fixtures/demo-cloud.json"),
+                "-t".into(),
+                "scs-9999".into(),
+            ],
+            "no testcase of the tested versions matches -t scs-9999",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(IAAS),
+                "--os-cloud".into(),
+                "nowhere".into(),
+                "--junit".into(),
+                "/no/such/dir/junit.xml".into(),
+            ],
+            "cannot write the JUnit report to /no/such/dir/junit.xml: directory /no/such/dir does not exist",
+        ),
     ];
     for (args, message) in cases {
         let output = scs_check(home.path()).args(&args).output().unwrap();

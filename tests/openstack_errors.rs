@@ -490,3 +490,46 @@ async fn object_store_host_without_s3_fails() {
     assert_eq!(testcase(&run.report, "scs-0123-swift-s3")["status"], "FAIL");
     assert!(reason(&run.report, "scs-0123-swift-s3").contains("HTTP 401"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_without_catalog_aborts_instead_of_failing() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    let version = json!({"version": {"id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
+        "links": [{"rel": "self", "href": format!("{base}/identity/v3/")}]}});
+    serve_version_document(&server, "/identity/v3", version).await;
+    let mut token = token_body(&base);
+    token["token"].as_object_mut().unwrap().remove("catalog");
+    Mock::given(method("POST"))
+        .and(url_path("/identity/v3/auth/tokens"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .insert_header("X-Subject-Token", "fake-token-value")
+                .set_body_json(token),
+        )
+        .mount(&server)
+        .await;
+    let auth_url = format!("{base}/identity/v3");
+    let run = tokio::task::spawn_blocking(move || {
+        run_configured(
+            &auth_url,
+            Config::CloudsYaml,
+            "scs-0123-|scs-0116-",
+            &["-V", "v5.1"],
+        )
+    })
+    .await
+    .unwrap();
+    for id in ["scs-0123-service-compute", "scs-0123-swift-s3"] {
+        assert_eq!(
+            testcase(&run.report, id)["status"],
+            "ABORT",
+            "{id}: {}",
+            run.stdout
+        );
+        assert!(
+            reason(&run.report, id).contains("carries no service catalog"),
+            "{id}"
+        );
+    }
+}

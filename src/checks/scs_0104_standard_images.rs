@@ -211,18 +211,35 @@ fn parse_spec(text: &str, origin: String) -> Result<Spec, String> {
                         entry.name
                     )
                 })?;
+            let sources = match entry.source {
+                OneOrMany::One(prefix) => vec![prefix],
+                OneOrMany::Many(prefixes) => prefixes,
+            };
+            if sources.is_empty() {
+                return Err(format!(
+                    "{origin}: entry `{}` lists no source; give at least one URL prefix",
+                    entry.name
+                ));
+            }
             Ok(Entry {
-                sources: match entry.source {
-                    OneOrMany::One(prefix) => vec![prefix],
-                    OneOrMany::Many(prefixes) => prefixes,
-                },
+                sources,
                 name: entry.name,
                 name_scheme: entry.name_scheme,
                 matcher,
                 status: entry.status,
             })
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<Vec<Entry>, String>>()?;
+    let known: std::collections::BTreeSet<&str> =
+        wanted_entries().values().map(|w| w.name.as_str()).collect();
+    if !entries.iter().any(|e| known.contains(e.name.as_str())) {
+        // An empty or unrelated file must not turn every testcase into "no requirement".
+        return Err(format!(
+            "{origin} names none of the images scs-0104's testcases are about ({}); is it an \
+             scs-0104 image spec?",
+            known.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
     Ok(Spec { entries, origin })
 }
 
@@ -458,6 +475,24 @@ mod tests {
             ..Context::default()
         };
         CHECK.run(testcase, &context, &facts(images))
+    }
+
+    #[test]
+    fn an_empty_or_unrelated_spec_or_an_entry_without_source_is_refused() {
+        for (text, complaint) in [
+            ("images: []\n", "names none of the images"),
+            (
+                "images:\n- name: Windows 11\n  source: https://x/\n",
+                "names none of the images",
+            ),
+            (
+                "images:\n- name: Ubuntu 24.04\n  source: []\n",
+                "lists no source",
+            ),
+        ] {
+            let error = parse_spec(text, "spec.yaml".into()).unwrap_err();
+            assert!(error.contains(complaint), "{text}: {error}");
+        }
     }
 
     #[test]

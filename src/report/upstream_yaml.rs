@@ -29,8 +29,30 @@ fn optional(text: Option<&str>) -> Node {
     text.map_or_else(|| Node::Plain("null".into()), string)
 }
 
+/// A YAML double-quoted scalar. Characters YAML does not allow in a stream (C0 and C1
+/// controls, DEL, U+FFFE, U+FFFF, surrogates cannot occur in `str`) and NEL, which a
+/// reader folds into a space, are written as escapes so every reader gets the text back.
 fn quoted(text: &str) -> String {
-    serde_json::to_string(text).expect("strings serialise")
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if printable(c) => out.push(c),
+            c => out.push_str(&format!("\\u{:04X}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// YAML 1.1's printable set, without NEL.
+fn printable(c: char) -> bool {
+    matches!(c as u32, 0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
 }
 
 fn key(text: &str) -> String {
@@ -39,7 +61,7 @@ fn key(text: &str) -> String {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && !matches!(
-            text,
+            text.to_ascii_lowercase().as_str(),
             "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
         );
     if plain {
@@ -225,4 +247,28 @@ pub fn render(report: &RunReport) -> String {
     let mut out = String::from("---\n");
     emit(&mut out, &document, 0);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{key, quoted};
+
+    #[test]
+    fn strings_that_yaml_cannot_carry_are_escaped() {
+        assert_eq!(quoted("a \"b\" \\ c\nd"), r#""a \"b\" \\ c\nd""#);
+        assert_eq!(
+            quoted("del\u{7f} nel\u{85} ff\u{ffff}"),
+            r#""del\u007F nel\u0085 ff\uFFFF""#
+        );
+        assert_eq!(quoted("grüße ✓"), "\"grüße ✓\"");
+    }
+
+    #[test]
+    fn keys_that_read_as_booleans_or_null_in_any_case_are_quoted() {
+        for word in ["True", "NULL", "Yes", "OFF", "n"] {
+            assert_eq!(key(word), format!("\"{word}\""));
+        }
+        assert_eq!(key("scs-0103-flavor-1v-4"), "scs-0103-flavor-1v-4");
+        assert_eq!(key("4f0c8b2a-6a51"), "\"4f0c8b2a-6a51\"");
+    }
 }

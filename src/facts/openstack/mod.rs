@@ -114,8 +114,9 @@ struct StateDirGuard(Option<std::path::PathBuf>);
 
 impl StateDirGuard {
     fn new() -> Self {
-        let dir = std::env::home_dir().map(|home| home.join(".osc"));
-        Self(dir.filter(|d| !d.exists()))
+        // The SDK's own fallback without a home directory: `.osc` in the working directory.
+        let dir = std::env::home_dir().unwrap_or_default().join(".osc");
+        Self(Some(dir).filter(|d| !d.exists()))
     }
 }
 
@@ -159,7 +160,10 @@ impl Session {
             ),
         );
         Facts {
-            catalog: wanted(FactKind::Catalog).then(|| Fact::Ok(self.catalog())),
+            catalog: wanted(FactKind::Catalog).then(|| match self.catalog() {
+                Ok(catalog) => Fact::Ok(catalog),
+                Err(reason) => Fact::Error(reason),
+            }),
             flavors,
             images,
             volume_types,
@@ -168,11 +172,16 @@ impl Session {
         }
     }
 
-    fn catalog(&self) -> Catalog {
-        let services = self
-            .client
-            .get_token_catalog()
-            .unwrap_or_default()
+    /// The catalog the token carries; an unscoped token has none.
+    fn catalog(&self) -> Result<Catalog, String> {
+        let Some(catalog) = self.client.get_token_catalog() else {
+            return Err(format!(
+                "the token of cloud `{}` carries no service catalog; is its auth scoped to a \
+                 project (project_name or project_id in clouds.yaml)?",
+                self.cloud
+            ));
+        };
+        let services = catalog
             .into_iter()
             .map(|s| CatalogService {
                 service_type: s.service_type,
@@ -188,7 +197,7 @@ impl Session {
                     .collect(),
             })
             .collect();
-        Catalog { services }
+        Ok(Catalog { services })
     }
 
     async fn endpoint(&self, service: ServiceType) -> Result<url::Url, String> {
@@ -289,8 +298,11 @@ impl Session {
         Ok(flavors)
     }
 
-    /// Every image the project can list, hidden ones included (Glance leaves those out
-    /// unless asked), each listing followed to its end.
+    /// The images of the project's default listing (public ones, and its own private,
+    /// shared and community ones), hidden ones included: Glance leaves those out unless
+    /// asked. Other tenants' community images are deliberately not read: they are users'
+    /// uploads, not the provider's images the standards are about. Each listing is followed
+    /// to its end.
     async fn images(&self) -> Result<Vec<Image>, String> {
         let base = self.endpoint(ServiceType::Image).await?;
         let mut images = Vec::new();
@@ -298,23 +310,18 @@ impl Session {
             "member_status=all&limit=1000",
             "member_status=all&limit=1000&os_hidden=true",
         ] {
-            let mut next = Some(query.to_owned());
-            while let Some(query) = next.take() {
-                let mut url = join_versioned(&base, "v2", "images")?;
-                url.set_query(Some(&query));
-                let page: ImagePage = self
-                    .get(&url, &[])
-                    .await
-                    .map_err(RequestError::into_reason)?;
-                // Glance's next link is relative to its own root, which may not be ours
-                // behind a proxy: keep only its query (the marker).
-                next = page
-                    .next
-                    .as_deref()
-                    .and_then(|href| href.split_once('?'))
-                    .map(|(_, query)| query.to_owned());
-                images.extend(page.images.into_iter().map(image_from_glance));
-            }
+            let mut first = join_versioned(&base, "v2", "images")?;
+            first.set_query(Some(query));
+            let pages = self
+                .list_pages::<ImagePage>(&base, first, &[])
+                .await
+                .map_err(RequestError::into_reason)?;
+            images.extend(
+                pages
+                    .into_iter()
+                    .flat_map(|p| p.images)
+                    .map(image_from_glance),
+            );
         }
         Ok(images)
     }
@@ -350,7 +357,7 @@ impl Session {
     /// exist: an S3 implementation refuses the key by name. Sent without our token: it
     /// goes to a different API than the one the token is for.
     async fn object_store_s3(&self) -> Result<ObjectStoreS3, String> {
-        let catalog = self.catalog();
+        let catalog = self.catalog()?;
         let Some(endpoint) = catalog
             .with_endpoints("object-store")
             .flat_map(|s| &s.endpoints)
@@ -382,7 +389,10 @@ impl Session {
             .await
             .map_err(|e| format!("GET {s3} (S3 ListBuckets): {}", error_chain(&e)))?;
         let status = response.status().as_u16();
-        let body = response.text().await.unwrap_or_default();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| format!("GET {s3} (S3 ListBuckets): cannot read the answer: {e}"))?;
         let error_code = body
             .split_once("<Code>")
             .and_then(|(_, rest)| rest.split_once("</Code>"))
@@ -431,7 +441,7 @@ impl Session {
             .map_err(RequestError::into_reason)
     }
 
-    /// Follows the `rel: next` links of a Nova-style listing.
+    /// Follows a listing's next links to its end.
     async fn list_pages<P: Page>(
         &self,
         base: &url::Url,
@@ -449,8 +459,7 @@ impl Session {
             }
             let page: P = self.get(&url, headers).await?;
             next = page
-                .next_link()
-                .map(|href| base.join(href))
+                .next_url(base, &url)
                 .transpose()
                 .map_err(|e| RequestError::Other(format!("GET {url}: bad next link: {e}")))?;
             pages.push(page);
@@ -495,6 +504,15 @@ async fn bounded<T>(
 
 trait Page: DeserializeOwned {
     fn next_link(&self) -> Option<&str>;
+
+    /// Where the next page is: Nova and Cinder give a full link.
+    fn next_url(
+        &self,
+        base: &url::Url,
+        _current: &url::Url,
+    ) -> Option<Result<url::Url, url::ParseError>> {
+        self.next_link().map(|href| base.join(href))
+    }
 }
 
 #[derive(Deserialize)]
@@ -588,6 +606,25 @@ fn image_from_glance(mut raw: serde_json::Map<String, serde_json::Value>) -> Ima
     Image {
         properties,
         ..image
+    }
+}
+
+impl Page for ImagePage {
+    fn next_link(&self) -> Option<&str> {
+        self.next.as_deref()
+    }
+
+    /// Glance's next link is relative to its own root, which may not be ours behind a
+    /// proxy: keep only its query (the marker) on the URL just read.
+    fn next_url(
+        &self,
+        _base: &url::Url,
+        current: &url::Url,
+    ) -> Option<Result<url::Url, url::ParseError>> {
+        let (_, query) = self.next_link()?.split_once('?')?;
+        let mut next = current.clone();
+        next.set_query(Some(query));
+        Some(Ok(next))
     }
 }
 
