@@ -49,6 +49,21 @@ pub struct Finding {
     pub object: Option<String>,
 }
 
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Info => "info",
+        }
+    }
+}
+
+/// A property or extra spec value as findings quote it.
+pub fn shown(value: Option<&str>) -> String {
+    value.map_or_else(|| "missing".to_owned(), |v| format!("`{v}`"))
+}
+
 impl Finding {
     pub fn error(object: Option<&str>, message: impl Into<String>) -> Self {
         Self::new(Level::Error, object, message)

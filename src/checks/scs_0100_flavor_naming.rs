@@ -50,10 +50,6 @@ fn evaluate(testcase: &str, _context: &Context, facts: &Facts) -> Result<Outcome
     })
 }
 
-fn object(flavor: &Flavor) -> String {
-    format!("{} ({})", flavor.name, flavor.id)
-}
-
 /// A flavor's own name as the check reads it: v3, else a tolerated v1 name.
 fn own_name(flavor: &Flavor) -> Option<FlavorName> {
     flavor_name::parse(&flavor.name, Version::V3)
@@ -86,7 +82,7 @@ fn syntax_findings(flavor: &Flavor) -> Vec<Finding> {
 
 /// A tolerated v1 name (warning) or an invalid one (error).
 fn rejection(flavor: &Flavor) -> Finding {
-    let object = object(flavor);
+    let object = flavor.label();
     if let Ok(v1) = flavor_name::parse(&flavor.name, Version::V1) {
         let respelled = v1.canonical().to_string();
         // v1 had GPU unit counts without a generation; v3 has no such names.
@@ -113,7 +109,7 @@ fn rejection(flavor: &Flavor) -> Finding {
 
 /// What the standard advises against in a valid name; never a failure.
 fn spelling_notes(flavor: &Flavor, name: &FlavorName) -> Vec<Finding> {
-    let object = object(flavor);
+    let object = flavor.label();
     let mut findings = Vec::new();
     if name.ram.half_gib >= 20 && name.ram.half_gib % 2 == 1 {
         findings.push(Finding::warning(
@@ -202,7 +198,7 @@ fn claims_of(flavor: &Flavor) -> (Vec<(Claimant, FlavorName)>, Vec<Finding>) {
         match newest_reading {
             Some(name) => claimed.push((Claimant::ExtraSpec(key.clone()), name)),
             None => invalid.push(Finding::error(
-                Some(&object(flavor)),
+                Some(&flavor.label()),
                 format!(
                     "extra spec {key}=`{value}` is not an SCS flavor name under any version of \
                      scs-0100 ({}); correct it (`openstack flavor set --property \
@@ -231,7 +227,7 @@ struct Shortfall {
 /// Every shortfall of `flavor` against the names it claims: one finding per shortfall,
 /// naming every claim that makes the same promise.
 fn broken_promises(flavor: &Flavor, claimed: &[(Claimant, FlavorName)]) -> Vec<Finding> {
-    let object = object(flavor);
+    let object = flavor.label();
     let mut findings: Vec<Finding> = unknown_spec_values(flavor)
         .into_iter()
         .map(|message| Finding::error(Some(&object), message))

@@ -15,7 +15,7 @@
 //! text's `True`; upstream demanded the exact string `True`. Nova compares `hw_rng_model`
 //! with `virtio` exactly, so that value is exact.
 
-use super::{Check, Context, Finding, Outcome};
+use super::{shown, Check, Context, Finding, Outcome};
 use crate::facts::{FactKind, FactUnavailable, Facts, Flavor, Image};
 
 pub const CHECK: Check = Check {
@@ -49,10 +49,6 @@ fn allows_rng(value: &str) -> bool {
     NOVA_TRUE.contains(&value.trim().to_lowercase().as_str())
 }
 
-fn shown(value: Option<&str>) -> String {
-    value.map_or_else(|| "missing".to_owned(), |v| format!("`{v}`"))
-}
-
 fn flavors_allow_rng(flavors: &[Flavor]) -> Outcome {
     let findings = flavors
         .iter()
@@ -60,7 +56,7 @@ fn flavors_allow_rng(flavors: &[Flavor]) -> Outcome {
             let value = flavor.extra_specs.get(FLAVOR_SPEC).map(String::as_str);
             (!value.is_some_and(allows_rng)).then(|| {
                 Finding::error(
-                    Some(&format!("{} ({})", flavor.name, flavor.id)),
+                    Some(&flavor.label()),
                     format!(
                         "extra spec {FLAVOR_SPEC} is {}, must be True; set it: \
                          openstack flavor set --property {FLAVOR_SPEC}=True {}",
@@ -82,7 +78,7 @@ fn images_ask_for_rng(images: &[Image]) -> Outcome {
             let value = image.property(IMAGE_PROPERTY);
             (value != Some("virtio")).then(|| {
                 Finding::error(
-                    Some(&format!("{} ({})", image.name, image.id)),
+                    Some(&image.label()),
                     format!(
                         "property {IMAGE_PROPERTY} is {}, must be virtio; set it: \
                          openstack image set --property {IMAGE_PROPERTY}=virtio {}",

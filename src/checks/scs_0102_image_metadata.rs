@@ -29,7 +29,7 @@ use chrono::{DateTime, Days, Months, NaiveDate, NaiveDateTime, Utc};
 use regex::Regex;
 use serde::Deserialize;
 
-use super::{Check, Context, Finding, Outcome, Verdict};
+use super::{shown, Check, Context, Finding, Outcome, Verdict};
 use crate::facts::{FactKind, FactUnavailable, Facts, Image};
 
 pub const CHECK: Check = Check {
@@ -174,10 +174,6 @@ fn evaluate(testcase: &str, context: &Context, facts: &Facts) -> Result<Outcome,
     })
 }
 
-fn label(image: &Image) -> String {
-    format!("{} ({})", image.name, image.id)
-}
-
 /// Findings over many objects, and whether any of them could not be judged.
 #[derive(Default)]
 struct Tally {
@@ -224,16 +220,12 @@ impl Tally {
 fn tally_each(images: &[&Image], rule: impl Fn(&Image) -> Judgement) -> Tally {
     let mut tally = Tally::default();
     for image in images {
-        tally.record(&label(image), rule(image));
+        tally.record(&image.label(), rule(image));
     }
     tally
 }
 
 // --- property rules -------------------------------------------------------------------------
-
-fn shown(value: Option<&str>) -> String {
-    value.map_or_else(|| "missing".to_owned(), |v| format!("`{v}`"))
-}
 
 /// A property with a wrong or missing value, and the command that sets it.
 fn wrong_property(image: &Image, key: &str, must: &str, example: &str) -> Judgement {
@@ -691,11 +683,11 @@ fn judge_recency(image: &Image, images: &[&Image], judge: &Judge) -> Judgement {
             Judgement::Warning(format!(
                 "{overdue}; {} replaces it, but this one is still visible without a date, `old` \
                  or `prev` at the end of its name: hide it (openstack image set --hidden {})",
-                label(newer),
+                newer.label(),
                 image.id
             ))
         }
-        Some(newer) => Judgement::Note(format!("{overdue}; replaced by {}", label(newer))),
+        Some(newer) => Judgement::Note(format!("{overdue}; replaced by {}", newer.label())),
     }
 }
 
@@ -747,7 +739,7 @@ fn uniqueness(images: &[&Image]) -> Outcome {
     let mut tally = Tally::default();
     for ((architecture, distro, version), group) in groups.into_iter().filter(|(_, g)| g.len() > 1)
     {
-        let names: Vec<String> = group.iter().map(|i| label(i)).collect();
+        let names: Vec<String> = group.iter().map(|i| i.label()).collect();
         tally.record(
             format!("{distro} {version} {architecture}").trim_end(),
             Judgement::Violation(format!(

@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use super::{Check, Context, Finding, Outcome};
 use crate::facts::{FactKind, FactUnavailable, Facts, Flavor};
+use crate::flavor_name::DiskType;
 
 pub const CHECK: Check = Check {
     name: "scs-0103-standard-flavors",
@@ -29,8 +30,6 @@ pub const CHECK: Check = Check {
 
 const DATA: &str = include_str!("../../standards/scs-0103-v1-flavors.yaml");
 const TESTCASE_PREFIX: &str = "scs-0103-flavor-";
-/// Values of `scs:diskN-type` that scs-0103 recognises.
-const DISK_TYPES: &[&str] = &["network", "hdd", "ssd", "nvme"];
 
 #[derive(Debug, Deserialize)]
 struct Data {
@@ -39,12 +38,12 @@ struct Data {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub enum Requirement {
     Mandatory,
     Recommended,
 }
 
-impl Status {
+impl Requirement {
     fn as_str(self) -> &'static str {
         match self {
             Self::Mandatory => "mandatory",
@@ -55,7 +54,7 @@ impl Status {
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-enum DiskType {
+enum DiskRule {
     Ssd,
     Any,
 }
@@ -67,8 +66,8 @@ pub struct StandardFlavor {
     cpu_type: String,
     ram: u64,
     disk: Option<u64>,
-    disk_type: Option<DiskType>,
-    pub status: Status,
+    disk_type: Option<DiskRule>,
+    pub status: Requirement,
 }
 
 impl StandardFlavor {
@@ -97,8 +96,8 @@ impl StandardFlavor {
             self.name
         );
         match self.disk_type {
-            Some(DiskType::Ssd) => command.push_str(" --property scs:disk0-type=ssd"),
-            Some(DiskType::Any) => {
+            Some(DiskRule::Ssd) => command.push_str(" --property scs:disk0-type=ssd"),
+            Some(DiskRule::Any) => {
                 command.push_str(" --property scs:disk0-type=<network|hdd|ssd|nvme>")
             }
             None => {}
@@ -139,15 +138,15 @@ impl StandardFlavor {
         expect_spec("scs:name-v1", &self.name_v1());
         expect_spec("scs:name-v2", &self.name);
         match (&self.disk_type, spec("scs:disk0-type")) {
-            (Some(DiskType::Ssd), _) => expect_spec("scs:disk0-type", "ssd"),
-            (Some(DiskType::Any), Some(t)) if DISK_TYPES.contains(&t) => {}
-            (Some(DiskType::Any), Some(t)) => wrong.push(format!(
+            (Some(DiskRule::Ssd), _) => expect_spec("scs:disk0-type", "ssd"),
+            (Some(DiskRule::Any), Some(t)) if DiskType::from_extra_spec_value(t).is_some() => {}
+            (Some(DiskRule::Any), Some(t)) => wrong.push(format!(
                 "extra spec scs:disk0-type is `{t}`, must be one of {}",
-                DISK_TYPES.join(", ")
+                disk_types()
             )),
-            (Some(DiskType::Any), None) => wrong.push(format!(
+            (Some(DiskRule::Any), None) => wrong.push(format!(
                 "extra spec scs:disk0-type is missing, must be one of {}",
-                DISK_TYPES.join(", ")
+                disk_types()
             )),
             (None, Some(t)) => wrong.push(format!(
                 "extra spec scs:disk0-type is `{t}`, but the flavor has no root disk: remove it"
@@ -156,6 +155,15 @@ impl StandardFlavor {
         }
         wrong
     }
+}
+
+/// The values of `scs:diskN-type` scs-0103 defines, for messages.
+fn disk_types() -> String {
+    DiskType::ALL
+        .iter()
+        .map(|t| t.extra_spec_value())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn standard_flavors() -> &'static [StandardFlavor] {
@@ -218,7 +226,7 @@ fn evaluate(testcase: &str, _context: &Context, facts: &Facts) -> Result<Outcome
         .iter()
         .filter(|(_, wrong)| !wrong.is_empty())
         .map(|(flavor, wrong)| {
-            let object = format!("{} ({})", flavor.name, flavor.id);
+            let object = flavor.label();
             let message = format!(
                 "claims to be {} but {}; fix it with `openstack flavor set` / `unset`",
                 standard.name,
@@ -280,7 +288,10 @@ mod tests {
     #[test]
     fn data_has_15_mandatory_and_16_recommended_flavors() {
         let all = standard_flavors();
-        let mandatory = all.iter().filter(|f| f.status == Status::Mandatory).count();
+        let mandatory = all
+            .iter()
+            .filter(|f| f.status == Requirement::Mandatory)
+            .count();
         assert_eq!((mandatory, all.len() - mandatory), (15, 16));
         assert!(testcases().contains(&"scs-0103-flavor-2v-4-20s".to_string()));
         assert!(testcases().contains(&"scs-0103-flavor-1l-1".to_string()));

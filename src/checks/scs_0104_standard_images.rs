@@ -130,7 +130,7 @@ struct RawEntry {
     name: String,
     name_scheme: Option<String>,
     #[serde(default)]
-    status: Status,
+    status: Requirement,
     source: OneOrMany,
 }
 
@@ -143,14 +143,14 @@ enum OneOrMany {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-enum Status {
+enum Requirement {
     Mandatory,
     Recommended,
     #[default]
     Optional,
 }
 
-impl Status {
+impl Requirement {
     fn as_str(self) -> &'static str {
         match self {
             Self::Mandatory => "mandatory",
@@ -167,7 +167,7 @@ struct Entry {
     name_scheme: Option<String>,
     /// `name_scheme` anchored at the start of the name, as upstream's `re.match`.
     matcher: Option<Regex>,
-    status: Status,
+    status: Requirement,
     sources: Vec<String>,
 }
 
@@ -353,10 +353,6 @@ fn described(wanted: &Wanted) -> String {
     }
 }
 
-fn label(image: &Image) -> String {
-    format!("{} ({})", image.name, image.id)
-}
-
 fn sources_match(entry: &Entry, images: &[&Image]) -> Outcome {
     let matching: Vec<&&Image> = images.iter().filter(|i| entry.matches(i)).collect();
     if matching.is_empty() {
@@ -372,7 +368,7 @@ fn sources_match(entry: &Entry, images: &[&Image]) -> Outcome {
             let canonical = source.is_some_and(|s| entry.sources.iter().any(|p| s.starts_with(p)));
             (!canonical).then(|| {
                 Finding::error(
-                    Some(&label(image)),
+                    Some(&image.label()),
                     format!(
                         "image_source is {}, must start with one of {}; set it: openstack image \
                          set --property image_source={}<path> {}",
@@ -392,12 +388,12 @@ fn present(entry: &Entry, images: &[&Image]) -> Outcome {
     let found: Vec<String> = images
         .iter()
         .filter(|i| entry.matches(i))
-        .map(|i| label(i))
+        .map(|i| i.label())
         .collect();
     let status = entry.status.as_str();
     let finding = match (found.is_empty(), entry.status) {
         (false, _) => Finding::info(None, format!("present: {}", found.join(", "))),
-        (true, Status::Optional) => Finding::info(
+        (true, Requirement::Optional) => Finding::info(
             None,
             format!(
                 "no public image matches `{}`, which is optional",
@@ -516,13 +512,13 @@ mod tests {
                 .map(|e| e.status)
         };
         let (v4, v5) = (&SHIPPED[0], &SHIPPED[1]);
-        assert_eq!(status(v4, "ubuntu-2204"), Some(Status::Mandatory));
-        assert_eq!(status(v4, "capi-1"), Some(Status::Recommended));
+        assert_eq!(status(v4, "ubuntu-2204"), Some(Requirement::Mandatory));
+        assert_eq!(status(v4, "capi-1"), Some(Requirement::Recommended));
         assert_eq!(status(v4, "capi-2"), None);
-        assert_eq!(status(v5, "ubuntu-2404"), Some(Status::Mandatory));
-        assert_eq!(status(v5, "debian-12"), Some(Status::Recommended));
-        assert_eq!(status(v5, "capi-2"), Some(Status::Recommended));
-        assert_eq!(status(v5, "ubuntu-2204"), Some(Status::Optional));
+        assert_eq!(status(v5, "ubuntu-2404"), Some(Requirement::Mandatory));
+        assert_eq!(status(v5, "debian-12"), Some(Requirement::Recommended));
+        assert_eq!(status(v5, "capi-2"), Some(Requirement::Recommended));
+        assert_eq!(status(v5, "ubuntu-2204"), Some(Requirement::Optional));
         assert_eq!(status(v5, "capi-1"), None);
         assert_eq!(status(v5, "debian-13"), None);
         for wanted in wanted_entries().values() {

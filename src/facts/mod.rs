@@ -196,6 +196,13 @@ pub struct Flavor {
     pub extra_specs: BTreeMap<String, String>,
 }
 
+impl Flavor {
+    /// How findings name a flavor: `name (id)`, since names need not be unique.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.id)
+    }
+}
+
 /// An image as Glance v2 reports it. Sizes: `size` in bytes, `min_disk` in GiB, `min_ram` in
 /// MiB. Every key that is not one of Glance's own fields is a free-form property (where SCS
 /// puts `os_distro`, `image_source`, `replace_frequency`, …), kept as text.
@@ -227,6 +234,11 @@ pub struct Image {
     pub properties: BTreeMap<String, String>,
 }
 impl Image {
+    /// How findings name an image: `name (id)`, since names need not be unique.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.id)
+    }
+
     pub fn property(&self, key: &str) -> Option<&str> {
         self.properties.get(key).map(String::as_str)
     }

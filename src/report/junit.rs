@@ -37,8 +37,7 @@ fn body(testcase: &TestcaseReport) -> String {
         .findings
         .iter()
         .map(|f| {
-            let level = serde_json::to_value(f.level).expect("level serialises");
-            let level = level.as_str().unwrap_or("error").to_uppercase();
+            let level = f.level.as_str().to_uppercase();
             match &f.object {
                 Some(object) => format!("{level}: [{object}] {}", f.message),
                 None => format!("{level}: {}", f.message),

@@ -87,9 +87,9 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
             .filter(|f| options.verbose || f.level != Level::Info)
             .map(|f| match &f.object {
                 Some(object) if !f.message.contains(object.as_str()) => {
-                    format!("{}: {object}: {}", level_word(f.level), f.message)
+                    format!("{}: {object}: {}", f.level.as_str(), f.message)
                 }
-                _ => format!("{}: {}", level_word(f.level), f.message),
+                _ => format!("{}: {}", f.level.as_str(), f.message),
             })
             .collect();
         let mut details: Vec<String> = shown.iter().take(MAX_DETAILS).cloned().collect();
@@ -168,12 +168,4 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
         report.exit_code
     ));
     out
-}
-
-fn level_word(level: Level) -> &'static str {
-    match level {
-        Level::Error => "error",
-        Level::Warning => "warning",
-        Level::Info => "info",
-    }
 }

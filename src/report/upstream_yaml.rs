@@ -113,14 +113,6 @@ fn inline(node: &Node) -> String {
     }
 }
 
-fn level_prefix(level: Level) -> &'static str {
-    match level {
-        Level::Error => "ERROR",
-        Level::Warning => "WARNING",
-        Level::Info => "INFO",
-    }
-}
-
 fn invocations(report: &RunReport) -> Vec<(String, Node)> {
     let mut by_check: BTreeMap<&str, Vec<&super::TestcaseReport>> = BTreeMap::new();
     for testcase in &report.testcases {
@@ -147,7 +139,7 @@ fn invocations(report: &RunReport) -> Vec<(String, Node)> {
                     testcase.status.as_str()
                 )));
                 for finding in &testcase.findings {
-                    let prefix = level_prefix(finding.level);
+                    let prefix = finding.level.as_str().to_uppercase();
                     match finding.level {
                         Level::Error => error += 1,
                         Level::Warning => warning += 1,
