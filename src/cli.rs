@@ -65,6 +65,71 @@ pub enum Command {
     /// canonical and short names, and the flavor a name promises
     #[command(after_help = FLAVOR_NAME_HELP)]
     FlavorName(FlavorNameArgs),
+    /// Sign, verify, upload and re-render reports (for certification pipelines)
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+const SIGN_HELP: &str = "\
+The signature is the one `ssh-keygen -Y sign -n report -f KEY REPORT` makes (ed25519, namespace
+`report`, sha512), so the SCS compliance monitor and `ssh-keygen -Y verify` accept it.
+
+The passphrase of an encrypted key is read from the environment variable SCS_KEY_PASSPHRASE or
+from the file named by --passphrase-file; never from the command line.
+
+Example:
+  scs-check report sign report.yaml --key ~/.ssh/scs_report_ed25519   # writes report.yaml.sig";
+
+const VERIFY_HELP: &str = "\
+Example:
+  scs-check report verify report.yaml --public-key ~/.ssh/scs_report_ed25519.pub
+
+Exit codes of `report verify`:
+  0  the signature is valid: made by that key, namespace `report`, over exactly these bytes
+  1  it is not (the message says why)
+  2  a file is missing or unreadable";
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// Sign reports as `ssh-keygen -Y sign -n report` does (writes REPORT.sig)
+    #[command(after_help = SIGN_HELP)]
+    Sign(SignArgs),
+    /// Check a report's SSH signature against a public key
+    #[command(after_help = VERIFY_HELP)]
+    Verify(VerifyArgs),
+}
+
+/// The private key that signs, and where the passphrase of an encrypted one comes from.
+#[derive(Args)]
+pub struct KeyArgs {
+    /// OpenSSH ed25519 private key (the one registered with the compliance monitor)
+    #[arg(long, value_name = "PATH")]
+    pub key: PathBuf,
+    /// File holding the passphrase of an encrypted key [default: $SCS_KEY_PASSPHRASE]
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct SignArgs {
+    /// Report files (any bytes; usually the YAML of `run -o`)
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The signed report
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    /// The armored signature [default: REPORT.sig]
+    #[arg(long, value_name = "FILE")]
+    pub signature: Option<PathBuf>,
+    /// OpenSSH public key (`PATH.pub` is used when PATH is a private key with its .pub beside it)
+    #[arg(long, value_name = "PATH")]
+    pub public_key: PathBuf,
 }
 
 #[derive(Args)]

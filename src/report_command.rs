@@ -1,0 +1,105 @@
+//! The `report` commands: what a certification pipeline does with a report after the run
+//! (sign it, verify a signature, upload it to the compliance monitor, render it again).
+//!
+//! Secrets (passphrases, passwords) come from files or the environment, never from flags, and
+//! are never printed.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use ssh_key::PrivateKey;
+
+use crate::cli::{KeyArgs, ReportCommand, SignArgs, VerifyArgs};
+use crate::report::exit;
+use crate::sign;
+
+/// Environment variable with the passphrase of an encrypted signing key.
+pub const PASSPHRASE_ENV: &str = "SCS_KEY_PASSPHRASE";
+
+pub fn run(command: &ReportCommand, quiet: bool) -> Result<i32> {
+    match command {
+        ReportCommand::Sign(args) => sign_reports(args, quiet),
+        ReportCommand::Verify(args) => verify(args, quiet),
+    }
+}
+
+/// A secret from a file (one trailing line break dropped) or an environment variable.
+pub fn read_secret(file: Option<&Path>, env: &str, what: &str) -> Result<Option<String>> {
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the {what} file {}", file.display()))?;
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        return Ok(Some(text.strip_suffix('\r').unwrap_or(text).to_owned()));
+    }
+    Ok(std::env::var(env).ok().filter(|v| !v.is_empty()))
+}
+
+pub fn signing_key(args: &KeyArgs) -> Result<PrivateKey> {
+    let passphrase = read_secret(
+        args.passphrase_file.as_deref(),
+        PASSPHRASE_ENV,
+        "passphrase",
+    )?;
+    sign::load_private_key(&args.key, passphrase.as_deref())
+}
+
+fn read_report(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read the report {}", path.display()))
+}
+
+fn signature_path(report: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.sig", report.display()))
+}
+
+fn sign_reports(args: &SignArgs, quiet: bool) -> Result<i32> {
+    let key = signing_key(&args.key)?;
+    for report in &args.reports {
+        let armored = sign::sign(&key, &read_report(report)?)?;
+        let target = signature_path(report);
+        std::fs::write(&target, armored)
+            .with_context(|| format!("cannot write the signature {}", target.display()))?;
+        if !quiet {
+            println!(
+                "{}: signed, signature in {}",
+                report.display(),
+                target.display()
+            );
+        }
+    }
+    Ok(exit::PASS)
+}
+
+fn verify(args: &VerifyArgs, quiet: bool) -> Result<i32> {
+    let data = read_report(&args.report)?;
+    let signature_file = args
+        .signature
+        .clone()
+        .unwrap_or_else(|| signature_path(&args.report));
+    let armored = std::fs::read_to_string(&signature_file).with_context(|| {
+        format!(
+            "cannot read the signature {} (make it with `scs-check report sign`)",
+            signature_file.display()
+        )
+    })?;
+    let key = sign::load_public_key(&args.public_key)?;
+    match sign::verify(&key, &data, &armored) {
+        Ok(()) => {
+            if !quiet {
+                println!(
+                    "{}: valid signature by {}",
+                    args.report.display(),
+                    key.fingerprint(ssh_key::HashAlg::Sha256)
+                );
+            }
+            Ok(exit::PASS)
+        }
+        Err(invalid) => {
+            eprintln!(
+                "{}: INVALID signature ({}): {invalid}",
+                args.report.display(),
+                signature_file.display()
+            );
+            Ok(exit::FAIL)
+        }
+    }
+}
