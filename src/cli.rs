@@ -97,7 +97,26 @@ pub enum ReportCommand {
     /// Check a report's SSH signature against a public key
     #[command(after_help = VERIFY_HELP)]
     Verify(VerifyArgs),
+    /// Sign reports and upload them to the SCS compliance monitor
+    #[command(after_help = UPLOAD_HELP)]
+    Upload(UploadArgs),
 }
+
+const UPLOAD_HELP: &str = "\
+Each report is signed in memory with --key and sent as `POST MONITOR/reports` (HTTP Basic auth
+as --account, Content-Type application/x-signed-yaml). The password is read from
+--password-file or the environment variable SCS_MONITOR_PASSWORD; never from the command line.
+Server errors and connection failures are retried (--tries, with backoff); a report the monitor
+already has (same run.uuid, answer 409) counts as uploaded.
+
+Example:
+  SCS_MONITOR_PASSWORD=… scs-check report upload report.yaml \\
+      --monitor https://compliance.sovereignit.cloud/ --account mycloud --key .secret/keyfile
+
+Exit codes of `report upload`:
+  0  every report is on the monitor (accepted now, or already present)
+  1  a report did not land (refused or unreachable; the message says why and what to do)
+  2  usage error: flags, unreadable report, key or password file";
 
 /// The private key that signs, and where the passphrase of an encrypted one comes from.
 #[derive(Args)]
@@ -117,6 +136,30 @@ pub struct SignArgs {
     pub reports: Vec<PathBuf>,
     #[command(flatten)]
     pub key: KeyArgs,
+}
+
+#[derive(Args)]
+pub struct UploadArgs {
+    /// Report files (the YAML of `run -o`), uploaded in this order
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Base URL of the compliance monitor, e.g. https://compliance.sovereignit.cloud/
+    #[arg(long, value_name = "URL")]
+    pub monitor: String,
+    /// Account (user name) at the monitor; usually the subject's name
+    #[arg(long, value_name = "NAME")]
+    pub account: String,
+    /// File holding the account's password [default: $SCS_MONITOR_PASSWORD]
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Seconds allowed for each request
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// Attempts per report when the monitor answers 5xx or cannot be reached
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub tries: u32,
 }
 
 #[derive(Args)]

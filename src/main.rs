@@ -13,6 +13,7 @@ mod report_command;
 mod run;
 mod scope;
 mod sign;
+mod upload;
 
 use std::process::ExitCode;
 

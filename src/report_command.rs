@@ -9,17 +9,21 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use ssh_key::PrivateKey;
 
-use crate::cli::{KeyArgs, ReportCommand, SignArgs, VerifyArgs};
+use crate::cli::{KeyArgs, ReportCommand, SignArgs, UploadArgs, VerifyArgs};
 use crate::report::exit;
 use crate::sign;
+use crate::upload::{Monitor, Outcome};
 
 /// Environment variable with the passphrase of an encrypted signing key.
 pub const PASSPHRASE_ENV: &str = "SCS_KEY_PASSPHRASE";
+/// Environment variable with the monitor account's password.
+pub const PASSWORD_ENV: &str = "SCS_MONITOR_PASSWORD";
 
 pub fn run(command: &ReportCommand, quiet: bool) -> Result<i32> {
     match command {
         ReportCommand::Sign(args) => sign_reports(args, quiet),
         ReportCommand::Verify(args) => verify(args, quiet),
+        ReportCommand::Upload(args) => upload(args, quiet),
     }
 }
 
@@ -102,4 +106,55 @@ fn verify(args: &VerifyArgs, quiet: bool) -> Result<i32> {
             Ok(exit::FAIL)
         }
     }
+}
+
+fn upload(args: &UploadArgs, quiet: bool) -> Result<i32> {
+    let password = read_secret(args.password_file.as_deref(), PASSWORD_ENV, "password")?
+        .with_context(|| {
+            format!(
+                "no password for account {}: put it into a file named by --password-file \
+                 or into the environment variable {PASSWORD_ENV}",
+                args.account
+            )
+        })?;
+    let key = signing_key(&args.key)?;
+    // Read and sign everything first: a missing file stops before anything is sent.
+    let signed = args
+        .reports
+        .iter()
+        .map(|path| {
+            let report = read_report(path)?;
+            Ok((path, sign::sign(&key, &report)?, report))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let monitor = Monitor::new(
+        &args.monitor,
+        &args.account,
+        password,
+        std::time::Duration::from_secs(args.timeout),
+        args.tries,
+    )?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut all_landed = true;
+    for (path, signature, report) in &signed {
+        let outcome = runtime.block_on(monitor.upload(signature, report));
+        all_landed &= outcome.landed();
+        let name = path.display();
+        match outcome {
+            Outcome::Accepted if !quiet => println!("{name}: accepted by {}", monitor.endpoint()),
+            Outcome::AlreadyPresent if !quiet => println!(
+                "{name}: already present at {} (its run.uuid was uploaded before); nothing to do",
+                monitor.endpoint()
+            ),
+            Outcome::Rejected(why) => eprintln!("{name}: NOT uploaded: refused: {why}"),
+            Outcome::Unreachable(why) => {
+                eprintln!("{name}: NOT uploaded to {}: {why}", monitor.endpoint())
+            }
+            _ => {}
+        }
+    }
+    Ok(if all_landed { exit::PASS } else { exit::FAIL })
 }
