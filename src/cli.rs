@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes of `run`:
@@ -100,6 +100,46 @@ pub enum ReportCommand {
     /// Sign reports and upload them to the SCS compliance monitor
     #[command(after_help = UPLOAD_HELP)]
     Upload(UploadArgs),
+    /// Render a saved result (`run --json`) again: table, JUnit, upstream YAML, Markdown, HTML
+    #[command(after_help = RENDER_HELP)]
+    Render(RenderArgs),
+}
+
+const RENDER_HELP: &str = "\
+Every format comes from the same result, so a CI job runs the checks once and renders what each
+consumer needs; the upstream YAML gets fresh invocation ids, everything else is identical to
+what `run` writes.
+
+Examples:
+  scs-check report render result.json --format markdown >> \"$GITHUB_STEP_SUMMARY\"
+  scs-check report render result.json --format html -o report.html";
+
+/// Formats `report render` writes.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RenderFormat {
+    /// The terminal table of `run`
+    Table,
+    /// JUnit XML (Jenkins/Ant schema), as `run --junit`
+    Junit,
+    /// The upstream YAML report for the compliance monitor, as `run -o`
+    Yaml,
+    /// Markdown for CI step summaries: results per version and target, failures, collapsed passes
+    Markdown,
+    /// One self-contained HTML page (no external assets)
+    Html,
+}
+
+#[derive(Args)]
+pub struct RenderArgs {
+    /// A result written by `scs-check run --json`
+    #[arg(value_name = "RESULT.json")]
+    pub result: PathBuf,
+    /// Output format
+    #[arg(long, value_enum)]
+    pub format: RenderFormat,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 const UPLOAD_HELP: &str = "\

@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use ssh_key::PrivateKey;
 
-use crate::cli::{KeyArgs, ReportCommand, SignArgs, UploadArgs, VerifyArgs};
-use crate::report::exit;
+use crate::cli::{
+    KeyArgs, RenderArgs, RenderFormat, ReportCommand, SignArgs, UploadArgs, VerifyArgs,
+};
+use crate::report::{self, exit, table::TableOptions, RunReport};
+use crate::run::Output;
 use crate::sign;
 use crate::upload::{Monitor, Outcome};
 
@@ -19,11 +22,13 @@ pub const PASSPHRASE_ENV: &str = "SCS_KEY_PASSPHRASE";
 /// Environment variable with the monitor account's password.
 pub const PASSWORD_ENV: &str = "SCS_MONITOR_PASSWORD";
 
-pub fn run(command: &ReportCommand, quiet: bool) -> Result<i32> {
+pub fn run(command: &ReportCommand, output: &Output) -> Result<i32> {
+    let quiet = output.quiet;
     match command {
         ReportCommand::Sign(args) => sign_reports(args, quiet),
         ReportCommand::Verify(args) => verify(args, quiet),
         ReportCommand::Upload(args) => upload(args, quiet),
+        ReportCommand::Render(args) => render(args, output.verbose > 0),
     }
 }
 
@@ -157,4 +162,59 @@ fn upload(args: &UploadArgs, quiet: bool) -> Result<i32> {
         }
     }
     Ok(if all_landed { exit::PASS } else { exit::FAIL })
+}
+
+/// Reads what `run --json` wrote; anything else is named and explained.
+fn load_result(path: &Path) -> Result<RunReport> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the result {}", path.display()))?;
+    let hint = "expected the JSON of `scs-check run SCOPE --json FILE`";
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not JSON; {hint}", path.display()))?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(report::FORMAT) {
+        anyhow::bail!(
+            "{}: not an scs-check result (no \"format\": \"{}\"); {hint}",
+            path.display(),
+            report::FORMAT
+        );
+    }
+    let version = value.get("format_version").and_then(|v| v.as_u64());
+    if version != Some(u64::from(report::FORMAT_VERSION)) {
+        anyhow::bail!(
+            "{}: format_version {} is not {}, which this scs-check reads; render it with the \
+             scs-check that wrote it",
+            path.display(),
+            version.map_or_else(|| "(none)".to_owned(), |v| v.to_string()),
+            report::FORMAT_VERSION
+        );
+    }
+    serde_json::from_value(value)
+        .with_context(|| format!("{}: not a valid scs-check result; {hint}", path.display()))
+}
+
+fn render(args: &RenderArgs, verbose: bool) -> Result<i32> {
+    let result = load_result(&args.result)?;
+    let text = match args.format {
+        RenderFormat::Table => {
+            let options = match args.output {
+                Some(_) => TableOptions {
+                    color: false,
+                    width: Some(160),
+                    verbose,
+                },
+                None => TableOptions::for_stdout(verbose),
+            };
+            report::table::render(&result, &options)
+        }
+        RenderFormat::Junit => report::junit::render(&result),
+        RenderFormat::Yaml => report::upstream_yaml::render(&result),
+        RenderFormat::Markdown => report::markdown::render(&result),
+        RenderFormat::Html => report::html::render(&result),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(exit::PASS)
 }
