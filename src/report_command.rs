@@ -18,9 +18,9 @@ use crate::sign;
 use crate::upload::{Monitor, Outcome};
 
 /// Environment variable with the passphrase of an encrypted signing key.
-pub const PASSPHRASE_ENV: &str = "SCS_KEY_PASSPHRASE";
+const PASSPHRASE_ENV: &str = "SCS_KEY_PASSPHRASE";
 /// Environment variable with the monitor account's password.
-pub const PASSWORD_ENV: &str = "SCS_MONITOR_PASSWORD";
+const PASSWORD_ENV: &str = "SCS_MONITOR_PASSWORD";
 
 pub fn run(command: &ReportCommand, output: &Output) -> Result<i32> {
     let quiet = output.quiet;
@@ -33,7 +33,7 @@ pub fn run(command: &ReportCommand, output: &Output) -> Result<i32> {
 }
 
 /// A secret from a file (one trailing line break dropped) or an environment variable.
-pub fn read_secret(file: Option<&Path>, env: &str, what: &str) -> Result<Option<String>> {
+fn read_secret(file: Option<&Path>, env: &str, what: &str) -> Result<Option<String>> {
     if let Some(file) = file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read the {what} file {}", file.display()))?;
@@ -43,7 +43,7 @@ pub fn read_secret(file: Option<&Path>, env: &str, what: &str) -> Result<Option<
     Ok(std::env::var(env).ok().filter(|v| !v.is_empty()))
 }
 
-pub fn signing_key(args: &KeyArgs) -> Result<PrivateKey> {
+fn signing_key(args: &KeyArgs) -> Result<PrivateKey> {
     let passphrase = read_secret(
         args.passphrase_file.as_deref(),
         PASSPHRASE_ENV,

@@ -180,3 +180,75 @@ fn a_file_that_is_no_saved_result_is_named_and_explained() {
         assert!(stderr.contains(name) && stderr.contains(says), "{stderr}");
     }
 }
+
+/// Headless Chromium (Debian package chromium) on `file`: a screenshot, and the DOM it parsed.
+fn chromium(args: &[&str], file: &Path) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        // Nothing may be fetched: every request would go to a closed port.
+        .args([
+            "--proxy-server=http://127.0.0.1:9",
+            "--proxy-bypass-list=<-loopback>",
+        ])
+        .args(args)
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .expect("chromium is installed (Debian package chromium; .ci/run installs it)")
+}
+
+/// PNG width and height from the IHDR chunk.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[test]
+#[ignore = "needs Debian chromium (heavy); tests/run-all.sh and CI run it"]
+fn chromium_renders_the_html_page_with_every_testcase() {
+    let run = Run::new();
+    let page = run.render("html");
+    let shot = run.file("page.png");
+    let output = chromium(
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000",
+        ],
+        &page,
+    );
+    assert!(output.status.success(), "{}", text(&output).1);
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(png_size(&png), (1280, 2000));
+
+    // An empty page gives a small, uniform PNG; the report is tables of text and colours.
+    let blank = run.file("blank.html");
+    std::fs::write(&blank, "<!DOCTYPE html><html><body></body></html>").unwrap();
+    let blank_shot = run.file("blank.png");
+    chromium(
+        &[
+            &format!("--screenshot={}", blank_shot.display()),
+            "--window-size=1280,2000",
+        ],
+        &blank,
+    );
+    let blank_png = std::fs::read(&blank_shot).unwrap();
+    assert!(
+        png.len() > 10 * blank_png.len(),
+        "screenshot {} bytes, blank page {} bytes",
+        png.len(),
+        blank_png.len()
+    );
+
+    // Chromium's parser keeps every testcase row: no markup swallowed one.
+    let dom = text(&chromium(&["--dump-dom"], &page)).0;
+    let rows = |html: &str| html.matches("<tr id=").count();
+    assert!(rows(&dom) > 50);
+    assert_eq!(rows(&dom), rows(&read(&page)));
+}

@@ -15,6 +15,7 @@ table{border-collapse:collapse;margin:1em 0;width:100%}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f2f2f2}
 td.n{text-align:right}
+td.id{white-space:nowrap}
 .PASS{background:#dff3e0}.FAIL{background:#fbdcdc}.ABORT{background:#f3ddf3}
 .MISSING,.NOT_SELECTED{background:#fff3cd}
 .verdict{font-weight:bold;white-space:nowrap}
@@ -119,7 +120,7 @@ pub fn render(report: &RunReport) -> String {
         });
         let _ = writeln!(
             out,
-            "<tr id=\"{0}\"><td><code>{0}</code></td>{1}<td>{findings}</td><td>{standard}</td></tr>",
+            "<tr id=\"{0}\"><td class=\"id\"><code>{0}</code></td>{1}<td>{findings}</td><td>{standard}</td></tr>",
             escape(&testcase.id),
             verdict(testcase.status)
         );
