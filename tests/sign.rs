@@ -84,6 +84,32 @@ fn our_signature_is_the_one_ssh_keygen_makes_and_both_verify_it() {
     assert!(stdout.contains("valid signature by SHA256:"), "{stdout}");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_private_key_others_can_read_is_used_but_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = ssh_keygen_key(dir.path(), "key", None);
+    let report = dir.path().join("r.yaml");
+    std::fs::write(&report, "x: 1\n").unwrap();
+    let sign = || {
+        let output = scs_check(dir.path())
+            .args(["report", "sign"])
+            .arg(&report)
+            .arg("--key")
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        text(&output).1
+    };
+    assert!(!sign().contains("warning"), "ssh-keygen writes keys 0600");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let stderr = sign();
+    assert!(stderr.contains("can be read by other users"), "{stderr}");
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+}
+
 #[test]
 fn tampered_reports_are_rejected_by_both() {
     let dir = tempfile::tempdir().unwrap();
