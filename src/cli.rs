@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes of `run`:
@@ -65,6 +65,154 @@ pub enum Command {
     /// canonical and short names, and the flavor a name promises
     #[command(after_help = FLAVOR_NAME_HELP)]
     FlavorName(FlavorNameArgs),
+    /// Sign, verify, upload and re-render reports (for certification pipelines)
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+const SIGN_HELP: &str = "\
+The signature is the one `ssh-keygen -Y sign -n report -f KEY REPORT` makes (ed25519, namespace
+`report`, sha512), so the SCS compliance monitor and `ssh-keygen -Y verify` accept it.
+
+The passphrase of an encrypted key is read from the environment variable SCS_KEY_PASSPHRASE or
+from the file named by --passphrase-file; never from the command line.
+
+Example:
+  scs-check report sign report.yaml --key ~/.ssh/scs_report_ed25519   # writes report.yaml.sig";
+
+const VERIFY_HELP: &str = "\
+Example:
+  scs-check report verify report.yaml --public-key ~/.ssh/scs_report_ed25519.pub
+
+Exit codes of `report verify`:
+  0  the signature is valid: made by that key, namespace `report`, over exactly these bytes
+  1  it is not (the message says why)
+  2  a file is missing or unreadable";
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// Sign reports as `ssh-keygen -Y sign -n report` does (writes REPORT.sig)
+    #[command(after_help = SIGN_HELP)]
+    Sign(SignArgs),
+    /// Check a report's SSH signature against a public key
+    #[command(after_help = VERIFY_HELP)]
+    Verify(VerifyArgs),
+    /// Sign reports and upload them to the SCS compliance monitor
+    #[command(after_help = UPLOAD_HELP)]
+    Upload(UploadArgs),
+    /// Render a saved result (`run --json`) again: table, JUnit, upstream YAML, Markdown, HTML
+    #[command(after_help = RENDER_HELP)]
+    Render(RenderArgs),
+}
+
+const RENDER_HELP: &str = "\
+Every format comes from the same result, so a CI job runs the checks once and renders what each
+consumer needs; the upstream YAML gets fresh invocation ids, everything else is identical to
+what `run` writes.
+
+Examples:
+  scs-check report render result.json --format markdown >> \"$GITHUB_STEP_SUMMARY\"
+  scs-check report render result.json --format html -o report.html";
+
+/// Formats `report render` writes.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RenderFormat {
+    /// The terminal table of `run`
+    Table,
+    /// JUnit XML (Jenkins/Ant schema), as `run --junit`
+    Junit,
+    /// The upstream YAML report for the compliance monitor, as `run -o`
+    Yaml,
+    /// Markdown for CI step summaries: results per version and target, failures, collapsed passes
+    Markdown,
+    /// One self-contained HTML page (no external assets)
+    Html,
+}
+
+#[derive(Args)]
+pub struct RenderArgs {
+    /// A result written by `scs-check run --json`
+    #[arg(value_name = "RESULT.json")]
+    pub result: PathBuf,
+    /// Output format
+    #[arg(long, value_enum)]
+    pub format: RenderFormat,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+const UPLOAD_HELP: &str = "\
+Each report is signed in memory with --key and sent as `POST MONITOR/reports` (HTTP Basic auth
+as --account, Content-Type application/x-signed-yaml). The password is read from
+--password-file or the environment variable SCS_MONITOR_PASSWORD; never from the command line.
+Server errors and connection failures are retried (--tries, with backoff); a report the monitor
+already has (same run.uuid, answer 409) counts as uploaded.
+
+Example:
+  SCS_MONITOR_PASSWORD=… scs-check report upload report.yaml \\
+      --monitor https://compliance.sovereignit.cloud/ --account mycloud --key .secret/keyfile
+
+Exit codes of `report upload`:
+  0  every report is on the monitor (accepted now, or already present)
+  1  a report did not land (refused or unreachable; the message says why and what to do)
+  2  usage error: flags, unreadable report, key or password file";
+
+/// The private key that signs, and where the passphrase of an encrypted one comes from.
+#[derive(Args)]
+pub struct KeyArgs {
+    /// OpenSSH ed25519 private key (the one registered with the compliance monitor)
+    #[arg(long, value_name = "PATH")]
+    pub key: PathBuf,
+    /// File holding the passphrase of an encrypted key [default: $SCS_KEY_PASSPHRASE]
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct SignArgs {
+    /// Report files (any bytes; usually the YAML of `run -o`)
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+#[derive(Args)]
+pub struct UploadArgs {
+    /// Report files (the YAML of `run -o`), uploaded in this order
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Base URL of the compliance monitor, e.g. https://compliance.sovereignit.cloud/
+    #[arg(long, value_name = "URL")]
+    pub monitor: String,
+    /// Account (user name) at the monitor; usually the subject's name
+    #[arg(long, value_name = "NAME")]
+    pub account: String,
+    /// File holding the account's password [default: $SCS_MONITOR_PASSWORD]
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Seconds allowed for each request
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// Attempts per report when the monitor answers 5xx or cannot be reached
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub tries: u32,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The signed report
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    /// The armored signature [default: REPORT.sig]
+    #[arg(long, value_name = "FILE")]
+    pub signature: Option<PathBuf>,
+    /// OpenSSH public key (`PATH.pub` is used when PATH is a private key with its .pub beside it)
+    #[arg(long, value_name = "PATH")]
+    pub public_key: PathBuf,
 }
 
 #[derive(Args)]

@@ -9,8 +9,11 @@ mod flavor_name;
 mod flavor_name_command;
 mod plan;
 mod report;
+mod report_command;
 mod run;
 mod scope;
+mod sign;
+mod upload;
 
 use std::process::ExitCode;
 
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => run::run(args, &output),
         cli::Command::Plan(args) => run::plan(args),
         cli::Command::FlavorName(args) => flavor_name_command::run(args, cli.quiet),
+        cli::Command::Report(command) => report_command::run(command, &output),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

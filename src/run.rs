@@ -385,25 +385,9 @@ pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
         write_file(path, &json, "the JSON report")?;
     }
     if !output.quiet {
-        let stdout = std::io::stdout();
-        let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        // Logs and pipes have no width to ask; COLUMNS or a width that suits CI logs.
-        let width = (!stdout.is_terminal()).then(|| {
-            std::env::var("COLUMNS")
-                .ok()
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(160)
-        });
         print!(
             "{}",
-            report::table::render(
-                &report,
-                &TableOptions {
-                    color,
-                    width,
-                    verbose: output.verbose > 0,
-                }
-            )
+            report::table::render(&report, &TableOptions::for_stdout(output.verbose > 0))
         );
     }
     Ok(exit_code)

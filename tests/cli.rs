@@ -452,3 +452,36 @@ fn recordings_of_the_loopback_tier_replay_to_the_live_verdicts() {
         assert_eq!(status_of(&bad, passing), "PASS", "{passing}");
     }
 }
+
+/// The monitor stores `checked_at` as a naive timestamp and drops any offset, and rejects a
+/// second report with the same `run.uuid`: the time must be UTC whatever the local zone, and
+/// every run must bring a fresh uuid.
+#[test]
+fn upstream_yaml_checked_at_is_utc_and_run_uuid_is_fresh_per_run() {
+    let run = || {
+        let home = tempfile::tempdir().unwrap();
+        let file = home.path().join("report.yaml");
+        scs_check(home.path())
+            .env("TZ", "Pacific/Kiritimati") // UTC+14
+            .args(["run", &path(IAAS), "--snapshot"])
+            .arg(path("fixtures/demo-cloud.json"))
+            .arg("-o")
+            .arg(&file)
+            .assert()
+            .code(1);
+        let report: Value =
+            serde_saphyr::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        report
+    };
+    let (first, second) = (run(), run());
+    assert_ne!(first["run"]["uuid"], second["run"]["uuid"]);
+    let checked_at = chrono::NaiveDateTime::parse_from_str(
+        first["checked_at"].as_str().unwrap(),
+        "%Y-%m-%d %H:%M:%S%.f",
+    )
+    .unwrap();
+    let off = (chrono::Utc::now().naive_utc() - checked_at)
+        .num_minutes()
+        .abs();
+    assert!(off < 10, "checked_at {checked_at} is not UTC now");
+}

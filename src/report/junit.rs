@@ -8,29 +8,8 @@
 
 use std::fmt::Write;
 
+use super::markup::escape;
 use super::{RunReport, Status, TestcaseReport};
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids these even when escaped.
-            c if !xml_char(c) => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// XML 1.0's `Char` production.
-fn xml_char(c: char) -> bool {
-    matches!(c as u32, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
-}
 
 fn body(testcase: &TestcaseReport) -> String {
     let mut lines: Vec<String> = testcase
@@ -176,17 +155,4 @@ pub fn render(report: &RunReport) -> String {
     xml.push_str(&suites);
     xml.push_str("</testsuites>\n");
     xml
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn escapes_markup_and_control_characters() {
-        assert_eq!(
-            escape("a<b & \"c\"\u{1}\u{FFFF}\ttab"),
-            "a&lt;b &amp; &quot;c&quot;\u{FFFD}\u{FFFD}\ttab"
-        );
-    }
 }

@@ -6,7 +6,10 @@
 //! testcases FAILs if any failed, else is MISSING if any has no result, else ABORTs if any
 //! aborted, else PASSes.
 
+pub mod html;
 pub mod junit;
+pub mod markdown;
+mod markup;
 pub mod table;
 pub mod upstream_yaml;
 
@@ -67,6 +70,17 @@ impl Status {
         }
     }
 
+    /// Sort key that puts failures first, then aborts, missing, passes.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Fail => 0,
+            Self::Abort => 1,
+            Self::Missing => 2,
+            Self::Pass => 3,
+            Self::NotSelected => 4,
+        }
+    }
+
     /// The upstream rule over a set of results; testcases not selected do not count.
     pub fn aggregate(results: impl IntoIterator<Item = Status>) -> Status {
         let counted: Vec<Status> = results.into_iter().collect();
@@ -111,6 +125,19 @@ pub struct RunReport {
     /// Aggregate over the main targets of the binding versions.
     pub result: Status,
     pub exit_code: i32,
+}
+
+impl RunReport {
+    /// The selected testcases, failures first, then aborts, missing, passes; by id within.
+    pub fn ranked_testcases(&self) -> Vec<&TestcaseReport> {
+        let mut testcases: Vec<&TestcaseReport> = self
+            .testcases
+            .iter()
+            .filter(|t| t.status != Status::NotSelected)
+            .collect();
+        testcases.sort_by_key(|t| (t.status.rank(), t.id.as_str()));
+        testcases
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -1,5 +1,7 @@
 //! The terminal rendering: what to fix first, then the verdict per version and target.
 
+use std::io::IsTerminal;
+
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 
 use super::{RunReport, Status};
@@ -12,6 +14,25 @@ pub struct TableOptions {
     pub width: Option<u16>,
     /// Show every finding, including informational ones, and passed testcases' notes.
     pub verbose: bool,
+}
+
+impl TableOptions {
+    /// For stdout: colours on a terminal unless NO_COLOR is set; logs and pipes have no width
+    /// to ask, so COLUMNS or a width that suits CI logs.
+    pub fn for_stdout(verbose: bool) -> Self {
+        let stdout = std::io::stdout();
+        let terminal = stdout.is_terminal();
+        Self {
+            color: terminal && std::env::var_os("NO_COLOR").is_none(),
+            width: (!terminal).then(|| {
+                std::env::var("COLUMNS")
+                    .ok()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(160)
+            }),
+            verbose,
+        }
+    }
 }
 
 fn status_cell(status: Status, color: bool) -> Cell {
@@ -38,17 +59,6 @@ fn new_table(options: &TableOptions, header: &[&str]) -> Table {
     table
 }
 
-/// Failures first, then aborts, missing, passes.
-fn rank(status: Status) -> u8 {
-    match status {
-        Status::Fail => 0,
-        Status::Abort => 1,
-        Status::Missing => 2,
-        Status::Pass => 3,
-        Status::NotSelected => 4,
-    }
-}
-
 const MAX_DETAILS: usize = 3;
 
 pub fn render(report: &RunReport, options: &TableOptions) -> String {
@@ -69,12 +79,7 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
         report.reference_date
     );
 
-    let mut testcases: Vec<_> = report
-        .testcases
-        .iter()
-        .filter(|t| t.status != Status::NotSelected)
-        .collect();
-    testcases.sort_by_key(|t| (rank(t.status), t.id.clone()));
+    let testcases = report.ranked_testcases();
     let mut table = new_table(options, &["Testcase", "Result", "Details"]);
     // Without -v, testcases without result share one row: they all say the same.
     let (missing, testcases): (Vec<_>, Vec<_>) = testcases

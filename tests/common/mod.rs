@@ -135,3 +135,25 @@ pub const LOOPBACK_BAD_PASSES: &[&str] = &[
     "scs-0115-default-rules",
     "scs-0100-syntax-check",
 ];
+
+/// Generates an ed25519 key pair with the real `ssh-keygen` (Debian package openssh-client)
+/// as `dir/name` and `dir/name.pub`; returns the private key's path.
+pub fn ssh_keygen_key(dir: &Path, name: &str, passphrase: Option<&str>) -> PathBuf {
+    let key = dir.join(name);
+    let status = std::process::Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-C",
+            name,
+            "-N",
+            passphrase.unwrap_or(""),
+            "-f",
+        ])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen is installed (Debian package openssh-client; .ci/run installs it)");
+    assert!(status.success());
+    key
+}
