@@ -378,6 +378,50 @@ fn kubeconfig_resolution_as_kubectl_does_it() {
     );
 }
 
+/// The other ways a kubeconfig authenticates: a client certificate (files relative to the
+/// kubeconfig) and an exec plugin printing an ExecCredential.
+#[test]
+fn client_certificates_and_exec_plugins_authenticate() {
+    let server = Server::start(Cluster::from_fixtures("v1.33.5"));
+    let home = tempfile::tempdir().unwrap();
+    write_release_data(home.path());
+    std::fs::write(home.path().join("client.crt"), &server.client_cert_pem).unwrap();
+    std::fs::write(home.path().join("client.key"), &server.client_key_pem).unwrap();
+    let plugin = home.path().join("credential-plugin.sh");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho '{{\"apiVersion\": \"client.authentication.k8s.io/v1\", \
+             \"kind\": \"ExecCredential\", \"status\": {{\"token\": \"{TOKEN}\"}}}}'\n"
+        ),
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&plugin).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&plugin, permissions).unwrap();
+    for user in [
+        "client-certificate: client.crt\n    client-key: client.key",
+        "exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: \
+         ./credential-plugin.sh\n      interactiveMode: Never",
+    ] {
+        let kubeconfig = server.kubeconfig_for_user(home.path(), user);
+        let output = scs_check(home.path())
+            .args([
+                "run",
+                &path(SCOPE),
+                "-t",
+                "scs-0211|version",
+                "--kubeconfig",
+            ])
+            .arg(&kubeconfig)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{user}: {stdout}\n{stderr}");
+        assert!(!stdout.contains("BEGIN") && !stderr.contains(TOKEN));
+    }
+}
+
 /// kubectl, a second and independent client, accepts the fake: the kubeconfig, TLS, auth,
 /// discovery, the list shapes and paging are those of a real server where it matters.
 #[test]

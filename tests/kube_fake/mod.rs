@@ -65,13 +65,21 @@ impl Cluster {
 pub struct Server {
     pub url: String,
     pub ca_pem: String,
+    /// A client certificate (PEM, with its key) the CA signed: it authenticates like the token.
+    pub client_cert_pem: String,
+    pub client_key_pem: String,
     /// Request lines received (`GET /api/v1/nodes?limit=500`), with whether a valid token came.
     pub requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     pub fn start(cluster: Cluster) -> Self {
-        let (ca_pem, tls) = certificates();
+        let Certificates {
+            ca_pem,
+            client_cert_pem,
+            client_key_pem,
+            tls,
+        } = certificates();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = requests.clone();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -86,20 +94,27 @@ impl Server {
         Self {
             url: format!("https://{address}"),
             ca_pem,
+            client_cert_pem,
+            client_key_pem,
             requests,
         }
     }
 
+    /// A kubeconfig for this server in `dir` with the given bearer token.
+    pub fn kubeconfig(&self, dir: &Path, token: &str) -> PathBuf {
+        self.kubeconfig_for_user(dir, &format!("token: {token}"))
+    }
+
     /// A kubeconfig for this server in `dir`: context `fake` (current), the CA in `ca.crt`
     /// beside it (a relative path, resolved against the kubeconfig's directory as kubectl
-    /// does), and the given bearer token.
-    pub fn kubeconfig(&self, dir: &Path, token: &str) -> PathBuf {
+    /// does), and `user` (YAML, indented by the caller's line breaks) as the user's entry.
+    pub fn kubeconfig_for_user(&self, dir: &Path, user: &str) -> PathBuf {
         std::fs::write(dir.join("ca.crt"), &self.ca_pem).unwrap();
         let path = dir.join("kubeconfig.yaml");
         let text = format!(
             "apiVersion: v1\nkind: Config\ncurrent-context: fake\nclusters:\n- name: fake\n  \
              cluster:\n    server: {}\n    certificate-authority: ca.crt\nusers:\n- name: \
-             tester\n  user:\n    token: {token}\ncontexts:\n- name: fake\n  context:\n    \
+             tester\n  user:\n    {user}\ncontexts:\n- name: fake\n  context:\n    \
              cluster: fake\n    user: tester\n",
             self.url
         );
@@ -112,8 +127,16 @@ impl Server {
     }
 }
 
-/// A CA and a server certificate for 127.0.0.1 signed by it.
-fn certificates() -> (String, rustls::ServerConfig) {
+struct Certificates {
+    ca_pem: String,
+    client_cert_pem: String,
+    client_key_pem: String,
+    tls: rustls::ServerConfig,
+}
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate signed by it; the
+/// server asks for client certificates of the CA but also accepts connections without.
+fn certificates() -> Certificates {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -129,18 +152,38 @@ fn certificates() -> (String, rustls::ServerConfig) {
         .subject_alt_names
         .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
     let server_cert = params.signed_by(&server_key, &issuer).unwrap();
+    let client_key = KeyPair::generate().unwrap();
+    let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    client_params
+        .distinguished_name
+        .push(DnType::CommonName, "tester");
+    let client_cert = client_params.signed_by(&client_key, &issuer).unwrap();
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca_cert.der().clone()).unwrap();
+    let client_verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .allow_unauthenticated()
+    .build()
+    .unwrap();
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
-        .with_no_client_auth()
+        .with_client_cert_verifier(client_verifier)
         .with_single_cert(
             vec![server_cert.der().clone()],
             rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
         )
         .unwrap();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    (ca_cert.pem(), config)
+    Certificates {
+        ca_pem: ca_cert.pem(),
+        client_cert_pem: client_cert.pem(),
+        client_key_pem: client_key.serialize_pem(),
+        tls: config,
+    }
 }
 
 async fn serve(
@@ -160,9 +203,11 @@ async fn serve(
             let Ok(stream) = acceptor.accept(stream).await else {
                 return;
             };
+            // rustls verified it against the CA.
+            let client_certificate = stream.get_ref().1.peer_certificates().is_some();
             let service = hyper::service::service_fn(move |request| {
                 let (cluster, log) = (cluster.clone(), log.clone());
-                async move { Ok::<_, Infallible>(answer(&cluster, &log, request)) }
+                async move { Ok::<_, Infallible>(answer(&cluster, &log, client_certificate, request)) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -203,6 +248,7 @@ fn query(request: &Request<Incoming>) -> BTreeMap<String, String> {
 fn answer(
     cluster: &Cluster,
     log: &Mutex<Vec<String>>,
+    client_certificate: bool,
     request: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
@@ -210,7 +256,8 @@ fn answer(
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        == Some(&format!("Bearer {TOKEN}"));
+        == Some(&format!("Bearer {TOKEN}"))
+        || client_certificate;
     log.lock().unwrap().push(format!(
         "{} {}{}",
         request.method(),
