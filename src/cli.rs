@@ -36,11 +36,13 @@ Exit codes of `flavor-name`:
 #[command(
     name = "scs-check",
     version,
-    about = "Checks an OpenStack cloud against the Sovereign Cloud Stack (SCS) standards",
-    long_about = "Checks an OpenStack cloud against the Sovereign Cloud Stack (SCS) standards.\n\n\
+    about = "Checks an OpenStack cloud or a Kubernetes cluster against the Sovereign Cloud Stack \
+        (SCS) standards",
+    long_about = "Checks an OpenStack cloud or a Kubernetes cluster against the Sovereign Cloud \
+        Stack (SCS) standards.\n\n\
         A scope file (scs-0003 YAML, e.g. scopes/scs-compatible-iaas.yaml) names the versions, \
         targets and testcases; the versions in force on the reference date are tested, every \
-        testcase by a native check that reads the cloud's API once.",
+        testcase by a native check that reads the cloud's (or cluster's) API once.",
     after_help = EXIT_CODES
 )]
 pub struct Cli {

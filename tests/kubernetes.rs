@@ -450,3 +450,27 @@ fn kubectl_agrees_with_the_fake() {
     assert_eq!(classes["items"][0]["metadata"]["name"], "standard");
     assert_eq!(classes["items"].as_array().unwrap().len(), 3);
 }
+
+/// The bundled demo cluster replays offline with the shipped release data.
+#[test]
+fn the_demo_cluster_snapshot_fails_the_version_policy() {
+    let home = tempfile::tempdir().unwrap();
+    let output = scs_check(home.path())
+        .env("PATH", "/nonexistent")
+        .args([
+            "run",
+            &path("scopes/scs-compatible-kaas.yaml"),
+            "-v",
+            "--snapshot",
+        ])
+        .arg(path("fixtures/demo-cluster.json"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("1.33.4 was released on 2025-08-12"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("sonobuoy not found"), "{stdout}");
+}
