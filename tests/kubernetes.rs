@@ -272,6 +272,23 @@ fn refused_credentials_and_permissions_abort_with_the_reason_never_the_token() {
 }
 
 #[test]
+fn a_slow_answer_aborts_what_reads_it_after_the_timeout() {
+    let mut cluster = Cluster::from_fixtures("v1.33.5");
+    cluster.slow.push("/api/v1/nodes".into());
+    let server = Server::start(cluster);
+    let started = std::time::Instant::now();
+    let run = run_scope(&server, TOKEN, &["-t", "scs-0211|node", "--timeout", "2"]);
+    assert!(started.elapsed().as_secs() < 20);
+    assert_eq!(status(&run.report, "node-distribution-check"), "ABORT");
+    let found = messages(&run.report, "node-distribution-check");
+    assert!(found.contains("within 2s"), "{found}");
+    assert_eq!(
+        status(&run.report, "scs-0211-default-storage-class"),
+        "PASS"
+    );
+}
+
+#[test]
 fn record_and_replay_give_the_same_verdicts_without_secrets() {
     let server = Server::start(Cluster::from_fixtures("v1.33.4"));
     let dir = tempfile::tempdir().unwrap();

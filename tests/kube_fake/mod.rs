@@ -35,6 +35,8 @@ pub struct Cluster {
     pub storage_classes: Vec<Value>,
     /// Path → HTTP status to answer with instead (as a `Status` error).
     pub failures: BTreeMap<String, u16>,
+    /// Paths answered only after a minute (to test timeouts).
+    pub slow: Vec<String>,
     /// The most items a list page holds, whatever `limit` asks (servers may return fewer):
     /// small, so that paging is exercised.
     pub max_page: usize,
@@ -56,6 +58,7 @@ impl Cluster {
             nodes: items("nodes.json"),
             storage_classes: items("storageclasses.json"),
             failures: BTreeMap::new(),
+            slow: Vec::new(),
             max_page: 2,
         }
     }
@@ -207,7 +210,12 @@ async fn serve(
             let client_certificate = stream.get_ref().1.peer_certificates().is_some();
             let service = hyper::service::service_fn(move |request| {
                 let (cluster, log) = (cluster.clone(), log.clone());
-                async move { Ok::<_, Infallible>(answer(&cluster, &log, client_certificate, request)) }
+                async move {
+                    if cluster.slow.iter().any(|p| p == request.uri().path()) {
+                        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                    }
+                    Ok::<_, Infallible>(answer(&cluster, &log, client_certificate, request))
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
