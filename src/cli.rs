@@ -12,7 +12,7 @@ Exit codes of `run`:
      reference date, or the version forced with -V; draft and deprecated versions are shown
      but do not count)
   1  a main target failed
-  2  usage or configuration error (bad flags, scope file, clouds.yaml, snapshot)
+  2  usage or configuration error (bad flags, scope file, clouds.yaml, kubeconfig, snapshot)
   3  no failure, but a testcase could not be decided (ABORT: permission, endpoint down,
      timeout, invalid answer)
   4  no failure or abort, but a main target has testcases without result (manual, or not
@@ -36,11 +36,13 @@ Exit codes of `flavor-name`:
 #[command(
     name = "scs-check",
     version,
-    about = "Checks an OpenStack cloud against the Sovereign Cloud Stack (SCS) standards",
-    long_about = "Checks an OpenStack cloud against the Sovereign Cloud Stack (SCS) standards.\n\n\
+    about = "Checks an OpenStack cloud or a Kubernetes cluster against the Sovereign Cloud Stack \
+        (SCS) standards",
+    long_about = "Checks an OpenStack cloud or a Kubernetes cluster against the Sovereign Cloud \
+        Stack (SCS) standards.\n\n\
         A scope file (scs-0003 YAML, e.g. scopes/scs-compatible-iaas.yaml) names the versions, \
         targets and testcases; the versions in force on the reference date are tested, every \
-        testcase by a native check that reads the cloud's API once.",
+        testcase by a native check that reads the cloud's (or cluster's) API once.",
     after_help = EXIT_CODES
 )]
 pub struct Cli {
@@ -231,7 +233,7 @@ pub struct Selection {
 pub struct RunArgs {
     #[command(flatten)]
     pub selection: Selection,
-    /// Subject name written into the reports [default: the cloud name]
+    /// Subject name written into the reports [default: the cloud name or kubeconfig context]
     #[arg(short = 's', long = "subject")]
     pub subject: Option<String>,
     /// Assign a scope variable, e.g. -a os_cloud=mycloud (repeatable)
@@ -240,6 +242,12 @@ pub struct RunArgs {
     /// Cloud from clouds.yaml (same as -a os_cloud=NAME) [default: $OS_CLOUD, else OS_* variables]
     #[arg(long, value_name = "NAME")]
     pub os_cloud: Option<String>,
+    /// Kubeconfig file (same as -a kubeconfig=PATH) [default: $KUBECONFIG, else ~/.kube/config]
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<String>,
+    /// Kubeconfig context to use [default: the kubeconfig's current-context]
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
     /// Only testcases whose id matches REGEX at its start
     #[arg(short = 't', long = "tests", value_name = "REGEX")]
     pub tests: Option<String>,

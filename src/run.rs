@@ -1,6 +1,6 @@
 //! The `run` and `plan` commands: scope → selection → plan → facts → checks → reports.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::checks;
 use crate::cli::{PlanArgs, RunArgs, Selection};
 use crate::facts::snapshot::Snapshot;
-use crate::facts::{openstack, Facts};
+use crate::facts::{kubernetes, openstack, FactKind, Facts, Platform};
 use crate::plan::{self, Filter, Implementation, Plan};
 use crate::report::{self, table::TableOptions, RunReport, Status, TestcaseReport};
 use crate::scope::{self, select::SelectedVersion, Parameters, Scope};
@@ -30,6 +30,9 @@ fn select(selection: &Selection) -> Result<(Scope, NaiveDate, Vec<SelectedVersio
     Ok((scope, date, versions))
 }
 
+/// Scope variables that need no assignment (see [`check_required_variables`]).
+const OPTIONAL_VARIABLES: &[&str] = &["os_cloud", "kubeconfig", "subject_root"];
+
 /// `-a KEY=VALUE` pairs; like upstream, a key may be assigned once.
 fn assignments(args: &RunArgs) -> Result<BTreeMap<String, String>> {
     let mut assigned = BTreeMap::new();
@@ -38,26 +41,32 @@ fn assignments(args: &RunArgs) -> Result<BTreeMap<String, String>> {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .with_context(|| format!("-a {a}: expected KEY=VALUE"))
     });
-    let from_flag = args
-        .os_cloud
-        .iter()
-        .map(|c| Ok(("os_cloud".to_owned(), c.clone())));
-    for pair in pairs.chain(from_flag) {
+    let from_flags = [
+        ("os_cloud", &args.os_cloud),
+        ("kubeconfig", &args.kubeconfig),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| Some(Ok((key.to_owned(), value.clone()?))));
+    for pair in pairs.chain(from_flags) {
         let (key, value) = pair?;
         if assigned.insert(key.clone(), value).is_some() {
-            bail!("variable {key} is assigned twice (by -a or --os-cloud); assign it once");
+            bail!(
+                "variable {key} is assigned twice (by -a, --os-cloud or --kubeconfig); assign it once"
+            );
         }
     }
     Ok(assigned)
 }
 
-/// Variables the scope requires that nothing assigns. `os_cloud` may also come from the
-/// environment (`OS_CLOUD`, `OS_*`) or be moot (`--snapshot`): cloud resolution decides.
+/// Variables the scope requires that nothing assigns. `os_cloud` and `kubeconfig` may also
+/// come from the environment (`OS_CLOUD`, `OS_*`, `KUBECONFIG`, `~/.kube/config`) or be moot
+/// (`--snapshot`): cloud and cluster resolution decide. `subject_root` (the KaaS scope's
+/// directory for a subject's files) is only recorded: scs-check writes no per-subject files.
 fn check_required_variables(scope: &Scope, assigned: &BTreeMap<String, String>) -> Result<()> {
     let unassigned: Vec<&str> = scope
         .variables
         .iter()
-        .filter(|v| v.default.is_none() && v.name != "os_cloud")
+        .filter(|v| v.default.is_none() && !OPTIONAL_VARIABLES.contains(&v.name.as_str()))
         .filter(|v| !assigned.contains_key(&v.name))
         .map(|v| v.name.as_str())
         .collect();
@@ -97,8 +106,35 @@ struct Source {
     snapshot: Option<String>,
 }
 
+/// Which platforms a run reads: those of the facts its checks need; when it needs none, a
+/// scope declaring a `kubeconfig` variable is about a cluster, any other about a cloud.
+fn platforms(scope: &Scope, kinds: &BTreeSet<FactKind>) -> (bool, bool) {
+    let needs = |p: Platform| kinds.iter().any(|k| k.platform() == p);
+    let kubernetes = needs(Platform::Kubernetes)
+        || (kinds.is_empty() && scope.variables.iter().any(|v| v.name == "kubeconfig"));
+    let openstack = needs(Platform::OpenStack) || !kubernetes;
+    (openstack, kubernetes)
+}
+
+fn of_platform(kinds: &BTreeSet<FactKind>, platform: Platform) -> BTreeSet<FactKind> {
+    kinds
+        .iter()
+        .copied()
+        .filter(|k| k.platform() == platform)
+        .collect()
+}
+
+/// Facts that could not be read at all: all fail for the same reason, and the run goes on.
+fn unreachable(kinds: &BTreeSet<FactKind>, reason: &str, output: &Output) -> Facts {
+    if !output.quiet {
+        eprintln!("warning: {reason}; every testcase that reads it ABORTs");
+    }
+    Facts::all_failed(kinds.iter().copied(), reason)
+}
+
 fn gather(
     args: &RunArgs,
+    scope: &Scope,
     plan: &Plan,
     assigned: &BTreeMap<String, String>,
     output: &Output,
@@ -113,12 +149,36 @@ fn gather(
             snapshot: Some(path.display().to_string()),
         });
     }
-    let cloud = openstack::config::resolve(assigned.get("os_cloud").map(String::as_str))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let (uses_openstack, uses_kubernetes) = platforms(scope, &kinds);
+    let cloud = uses_openstack
+        .then(|| openstack::config::resolve(assigned.get("os_cloud").map(String::as_str)))
+        .transpose()?;
+    let cluster = uses_kubernetes
+        .then(|| {
+            runtime.block_on(kubernetes::config::resolve(
+                assigned.get("kubeconfig").map(Path::new),
+                args.context.as_deref(),
+            ))
+        })
+        .transpose()?;
+    let name = [
+        cloud.as_ref().map(|c| c.name.clone()),
+        cluster.as_ref().map(|c| c.name.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" + ");
     if kinds.is_empty() {
         return Ok(Source {
             facts: Facts::default(),
             observed_at: Utc::now(),
-            cloud: cloud.name,
+            cloud: name,
             snapshot: None,
         });
     }
@@ -128,26 +188,31 @@ fn gather(
         .map(|k| k.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let spinner = progress(
-        output,
-        &format!("Reading {what} from cloud {} …", cloud.name),
-    );
+    let spinner = progress(output, &format!("Reading {what} from {name} …"));
     let observed_at = Utc::now();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let facts = runtime.block_on(async {
-        match openstack::connect(&cloud, timeout, args.concurrency as usize).await {
-            Ok(session) => session.gather(&kinds, timeout).await,
-            Err(reason) => {
-                if !output.quiet {
-                    eprintln!("warning: {reason}; every testcase that reads the cloud ABORTs");
-                }
-                Facts::all_failed(kinds.iter().copied(), &reason)
+        let from_cloud = async {
+            let Some(cloud) = &cloud else {
+                return Facts::default();
+            };
+            let kinds = of_platform(&kinds, Platform::OpenStack);
+            match openstack::connect(cloud, timeout, args.concurrency as usize).await {
+                Ok(session) => session.gather(&kinds, timeout).await,
+                Err(reason) => unreachable(&kinds, &reason, output),
             }
-        }
+        };
+        let from_cluster = async {
+            let Some(cluster) = cluster else {
+                return Facts::default();
+            };
+            let kinds = of_platform(&kinds, Platform::Kubernetes);
+            match kubernetes::connect(cluster, timeout) {
+                Ok(session) => session.gather(&kinds, timeout).await,
+                Err(reason) => unreachable(&kinds, &reason, output),
+            }
+        };
+        let (cloud_facts, cluster_facts) = tokio::join!(from_cloud, from_cluster);
+        cloud_facts.merge(cluster_facts)
     });
     if let Some(bar) = spinner {
         bar.finish_and_clear();
@@ -155,7 +220,7 @@ fn gather(
     Ok(Source {
         facts,
         observed_at,
-        cloud: cloud.name,
+        cloud: name,
         snapshot: None,
     })
 }
@@ -308,7 +373,7 @@ pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
         );
     }
     let checked_at = Utc::now();
-    let source = gather(args, &plan, &assigned, output)?;
+    let source = gather(args, &scope, &plan, &assigned, output)?;
     if let Some(path) = &args.record {
         Snapshot::new(&source.cloud, source.facts.clone(), source.observed_at)
             .save(path)

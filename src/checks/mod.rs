@@ -1,4 +1,4 @@
-//! Native checks: one module per SCS standard, each deciding a set of testcase ids.
+//! Native checks: one module per SCS standard (OpenStack and Kubernetes alike), each deciding a set of testcase ids.
 //!
 //! A check is a function from facts and a [`Context`] to an [`Outcome`]; it never talks to
 //! the cloud, so every rule is unit-testable on hand-made facts. (The one thing a check may
@@ -16,6 +16,10 @@ pub mod scs_0114_volume_types;
 pub mod scs_0115_security_groups;
 pub mod scs_0116_key_manager;
 pub mod scs_0123_mandatory_services;
+pub mod scs_0201_0219_sonobuoy;
+pub mod scs_0210_version_policy;
+pub mod scs_0211_default_storage_class;
+pub mod scs_0214_node_distribution;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -233,6 +237,11 @@ static CHECKS: &[Check] = &[
     scs_0116_key_manager::CHECK,
     scs_0123_mandatory_services::CHECK,
     scs_0123_mandatory_services::SWIFT_S3,
+    scs_0201_0219_sonobuoy::CONFORMANCE,
+    scs_0201_0219_sonobuoy::NETWORKING,
+    scs_0210_version_policy::CHECK,
+    scs_0211_default_storage_class::CHECK,
+    scs_0214_node_distribution::CHECK,
 ];
 
 pub fn by_name(name: &str) -> Option<&'static Check> {

@@ -5,11 +5,13 @@
 //! check reading it can ABORT with that reason instead of guessing. The same structure is
 //! the snapshot format (`--record` / `--snapshot`): it never holds credentials or tokens.
 
+pub mod kubernetes;
 pub mod openstack;
 pub mod snapshot;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +30,19 @@ pub enum FactKind {
     DefaultSecurityGroupRules,
     /// How the Swift object store's host answers an S3 request.
     ObjectStoreS3,
+    /// The Kubernetes API server's version (`GET /version`).
+    KubernetesVersion,
+    /// The cluster's nodes with their labels.
+    Nodes,
+    /// The cluster's storage classes.
+    StorageClasses,
+}
+
+/// Where a fact is read: the platform a scope's checks need decides what a run connects to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    OpenStack,
+    Kubernetes,
 }
 
 impl FactKind {
@@ -39,6 +54,16 @@ impl FactKind {
             Self::VolumeTypes => "volume_types",
             Self::DefaultSecurityGroupRules => "default_security_group_rules",
             Self::ObjectStoreS3 => "object_store_s3",
+            Self::KubernetesVersion => "kubernetes_version",
+            Self::Nodes => "nodes",
+            Self::StorageClasses => "storage_classes",
+        }
+    }
+
+    pub fn platform(self) -> Platform {
+        match self {
+            Self::KubernetesVersion | Self::Nodes | Self::StorageClasses => Platform::Kubernetes,
+            _ => Platform::OpenStack,
         }
     }
 }
@@ -85,6 +110,12 @@ pub struct Facts {
     pub default_security_group_rules: Option<Fact<Vec<SecurityGroupRule>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_store_s3: Option<Fact<ObjectStoreS3>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes_version: Option<Fact<KubernetesVersion>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<Fact<Vec<Node>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_classes: Option<Fact<Vec<StorageClass>>>,
 }
 
 fn get<T>(slot: &Option<Fact<T>>, kind: FactKind) -> Result<&T, FactUnavailable> {
@@ -128,6 +159,35 @@ impl Facts {
         get(&self.object_store_s3, FactKind::ObjectStoreS3)
     }
 
+    pub fn kubernetes_version(&self) -> Result<&KubernetesVersion, FactUnavailable> {
+        get(&self.kubernetes_version, FactKind::KubernetesVersion)
+    }
+
+    pub fn nodes(&self) -> Result<&[Node], FactUnavailable> {
+        get(&self.nodes, FactKind::Nodes).map(Vec::as_slice)
+    }
+
+    pub fn storage_classes(&self) -> Result<&[StorageClass], FactUnavailable> {
+        get(&self.storage_classes, FactKind::StorageClasses).map(Vec::as_slice)
+    }
+
+    /// The facts of `other` fill the slots this one leaves empty (one source per platform).
+    pub fn merge(self, other: Facts) -> Facts {
+        Facts {
+            catalog: self.catalog.or(other.catalog),
+            flavors: self.flavors.or(other.flavors),
+            images: self.images.or(other.images),
+            volume_types: self.volume_types.or(other.volume_types),
+            default_security_group_rules: self
+                .default_security_group_rules
+                .or(other.default_security_group_rules),
+            object_store_s3: self.object_store_s3.or(other.object_store_s3),
+            kubernetes_version: self.kubernetes_version.or(other.kubernetes_version),
+            nodes: self.nodes.or(other.nodes),
+            storage_classes: self.storage_classes.or(other.storage_classes),
+        }
+    }
+
     /// Marks every requested fact as failed for the same reason (e.g. authentication failed).
     pub fn all_failed(kinds: impl IntoIterator<Item = FactKind>, reason: &str) -> Self {
         let mut facts = Self::default();
@@ -144,6 +204,9 @@ impl Facts {
                     facts.default_security_group_rules = failed(reason)
                 }
                 FactKind::ObjectStoreS3 => facts.object_store_s3 = failed(reason),
+                FactKind::KubernetesVersion => facts.kubernetes_version = failed(reason),
+                FactKind::Nodes => facts.nodes = failed(reason),
+                FactKind::StorageClasses => facts.storage_classes = failed(reason),
             }
         }
         facts
@@ -306,4 +369,72 @@ pub enum ObjectStoreS3 {
         /// The `<Code>` of an S3 error document, if the answer was one.
         error_code: Option<String>,
     },
+}
+
+/// What the API server says about itself at `/version`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KubernetesVersion {
+    /// E.g. `v1.33.4` or `v1.33.4+k3s1`.
+    pub git_version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+}
+
+/// A node with its labels (where the topology labels live).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Node {
+    pub name: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Node {
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.get(key).map(String::as_str)
+    }
+}
+
+/// A storage class, with the one annotation SCS reads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StorageClass {
+    pub name: String,
+    pub provisioner: String,
+    /// The value of `storageclass.kubernetes.io/is-default-class`, if annotated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_default_class: Option<String>,
+}
+
+/// Fetches a fact under `timeout` if it is `wanted`; a failure or timeout is the fact's error.
+pub(crate) async fn maybe<T>(
+    wanted: bool,
+    timeout: Duration,
+    fetch: impl std::future::Future<Output = Result<T, String>>,
+) -> Option<Fact<T>> {
+    if !wanted {
+        return None;
+    }
+    Some(match tokio::time::timeout(timeout, fetch).await {
+        Ok(Ok(value)) => Fact::Ok(value),
+        Ok(Err(reason)) => Fact::Error(reason),
+        Err(_) => Fact::Error(format!("no complete answer within {}s", timeout.as_secs())),
+    })
+}
+
+/// An error with its sources, as one line.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = one_line(&error.to_string());
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = one_line(&cause.to_string());
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 use openstack_sdk::config::{CloudConfig, ConfigFile};
 
+use crate::facts::error_chain;
+
 /// A cloud configuration that cannot be used; always a usage error, never a verdict.
 #[derive(Debug, thiserror::Error)]
 pub enum CloudConfigError {
@@ -87,23 +89,4 @@ pub fn resolve(name: Option<&str>) -> Result<ResolvedCloud, CloudConfigError> {
         }
         Err(e) => Err(CloudConfigError::Unreadable(error_chain(&e))),
     }
-}
-
-/// An error with its sources, as one line.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = one_line(&error.to_string());
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = one_line(&cause.to_string());
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -17,7 +17,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 
-use self::config::{error_chain, ResolvedCloud};
+use self::config::ResolvedCloud;
+use super::{error_chain, maybe};
 use super::{
     Catalog, CatalogEndpoint, CatalogService, Fact, FactKind, Facts, Flavor, Image, ObjectStoreS3,
     SecurityGroupRule, VolumeType,
@@ -132,17 +133,6 @@ impl Drop for StateDirGuard {
 impl Session {
     /// Fetches each requested fact once, all concurrently, each under `timeout`.
     pub async fn gather(&self, kinds: &BTreeSet<FactKind>, timeout: Duration) -> Facts {
-        async fn maybe<T>(
-            wanted: bool,
-            timeout: Duration,
-            fetch: impl std::future::Future<Output = Result<T, String>>,
-        ) -> Option<Fact<T>> {
-            if wanted {
-                Some(bounded(timeout, fetch).await)
-            } else {
-                None
-            }
-        }
         let wanted = |kind| kinds.contains(&kind);
         let (flavors, images, volume_types, default_security_group_rules, object_store_s3) = tokio::join!(
             maybe(wanted(FactKind::Flavors), timeout, self.flavors()),
@@ -169,6 +159,7 @@ impl Session {
             volume_types,
             default_security_group_rules,
             object_store_s3,
+            ..Facts::default()
         }
     }
 
@@ -489,17 +480,6 @@ fn join(base: &url::Url, path: &str) -> Result<url::Url, String> {
     }
     base.join(path)
         .map_err(|e| format!("cannot build a request URL from {base} and {path}: {e}"))
-}
-
-async fn bounded<T>(
-    timeout: Duration,
-    fetch: impl std::future::Future<Output = Result<T, String>>,
-) -> Fact<T> {
-    match tokio::time::timeout(timeout, fetch).await {
-        Ok(Ok(value)) => Fact::Ok(value),
-        Ok(Err(reason)) => Fact::Error(reason),
-        Err(_) => Fact::Error(format!("no complete answer within {}s", timeout.as_secs())),
-    }
 }
 
 trait Page: DeserializeOwned {
