@@ -289,7 +289,7 @@ fn evaluate(plan: &Plan, source: &Source) -> Evaluation {
                 description: testcase.description.clone(),
                 url: testcase.url.clone(),
                 section: testcase.section.clone(),
-                lifetime: testcase.lifetime.into(),
+                lifetime: testcase.lifetime,
                 implementation: planned.implementation.label().to_owned(),
                 check: check.map(|c| c.name.to_owned()),
                 standard: check.map(|c| c.standard.to_owned()),

@@ -159,22 +159,29 @@ fn run_configured(auth_url: &str, config: Config, tests: &str, extra: &[&str]) -
     let out = tempfile::tempdir().unwrap();
     let json = out.path().join("r.json");
     let yaml = out.path().join("r.yaml");
+    let junit = out.path().join("r.xml");
+    let snapshot = out.path().join("snapshot.json");
     let mut command = scs_check(home.path());
-    command.args(["run", &path("scopes/scs-compatible-iaas.yaml")]);
+    // -vv: the debug log must not carry secrets either.
+    command.args(["-vv", "run", &path("scopes/scs-compatible-iaas.yaml")]);
     configure(&mut command, home.path(), auth_url, config);
     let output = command
         .args(["-t", tests, "--timeout", "3", "--json"])
         .arg(&json)
         .arg("-o")
         .arg(&yaml)
+        .arg("--junit")
+        .arg(&junit)
+        .arg("--record")
+        .arg(&snapshot)
         .args(extra)
         .output()
         .unwrap();
     let (stdout, stderr) = text(&output);
     let written = std::fs::read_to_string(&json)
         .unwrap_or_else(|e| panic!("no report ({e}): {stdout}\n{stderr}"));
-    let yaml_text = std::fs::read_to_string(&yaml).unwrap();
-    for file in [&written, &yaml_text, &stdout, &stderr] {
+    let outputs = [&yaml, &junit, &snapshot].map(|f| std::fs::read_to_string(f).unwrap());
+    for file in outputs.iter().chain([&written, &stdout, &stderr]) {
         assert!(!file.contains(PASSWORD), "the password leaked: {file}");
         assert!(
             !file.contains("fake-token-value"),

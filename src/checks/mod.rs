@@ -36,7 +36,9 @@ pub enum Verdict {
     Abort,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Error,
@@ -45,10 +47,12 @@ pub enum Level {
 }
 
 /// One observation behind a verdict: what is wrong (or noteworthy), and with which object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     pub level: Level,
+    /// What is wrong and what to change.
     pub message: String,
+    /// The offending object (flavor, image, service type, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
 }

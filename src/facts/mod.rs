@@ -1,9 +1,10 @@
 //! Facts: everything the checks read from a cloud, fetched once per run.
 //!
-//! Checks declare which [`FactKind`]s they read; a source (the live cloud or a snapshot
-//! file) fills exactly those. A fact that could not be fetched carries the reason, so every
-//! check reading it can ABORT with that reason instead of guessing. The same structure is
-//! the snapshot format (`--record` / `--snapshot`): it never holds credentials or tokens.
+//! Checks declare which [`FactKind`]s they read; the live cloud is asked for exactly those
+//! (a snapshot holds what its run read). A fact that could not be fetched carries the
+//! reason, so every check reading it can ABORT with that reason instead of guessing. The
+//! same structure is the snapshot format (`--record` / `--snapshot`): it never holds
+//! credentials or tokens.
 
 pub mod kubernetes;
 pub mod openstack;

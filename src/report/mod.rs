@@ -182,49 +182,15 @@ pub struct TestcaseReport {
     pub description: Option<String>,
     pub url: Option<String>,
     pub section: Option<String>,
-    pub lifetime: LifetimeName,
+    pub lifetime: Lifetime,
     /// `native`, `manual` or `missing`.
     pub implementation: String,
     /// The native check that decided it.
     pub check: Option<String>,
     pub standard: Option<String>,
     pub status: Status,
-    #[schemars(with = "Vec<FindingSchema>")]
     pub findings: Vec<Finding>,
     pub duration_ms: Option<f64>,
-}
-
-/// A finding (schema mirror of [`Finding`]).
-#[derive(JsonSchema)]
-#[allow(dead_code)] // exists for the schema only
-pub struct FindingSchema {
-    /// `error`, `warning` or `info`.
-    level: String,
-    message: String,
-    /// The offending object (flavor, image, service type, …).
-    object: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum LifetimeName {
-    Day,
-    Week,
-    Month,
-    Quarter,
-    Year,
-}
-
-impl From<Lifetime> for LifetimeName {
-    fn from(l: Lifetime) -> Self {
-        match l {
-            Lifetime::Day => Self::Day,
-            Lifetime::Week => Self::Week,
-            Lifetime::Month => Self::Month,
-            Lifetime::Quarter => Self::Quarter,
-            Lifetime::Year => Self::Year,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

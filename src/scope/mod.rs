@@ -19,7 +19,9 @@ use serde_saphyr::{Location, Spanned};
 use raw::{RawInclude, RawScope, RawVariable};
 
 /// How long a testcase result stays valid (scs-0003); `week` when the scope says nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lifetime {
     Day,

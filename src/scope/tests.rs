@@ -1,3 +1,6 @@
+//! Scope loading: each validation rule with the error it gives, and version selection on
+//! timeline boundaries.
+
 use super::*;
 
 fn load_str(text: &str) -> Result<Scope, ScopeError> {

@@ -77,6 +77,7 @@ pub async fn connect(
         .http_timeout(timeout)
         .http_connect_timeout(timeout.min(Duration::from_secs(10)))
         .connect();
+    tracing::debug!("authenticating to cloud `{}` at {auth_url}", cloud.name);
     let client = match tokio::time::timeout(timeout, connecting).await {
         Ok(Ok(client)) => client,
         Ok(Err(e)) => {
@@ -233,12 +234,19 @@ impl Session {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
+        let started = std::time::Instant::now();
         let response = self
             .client
             .rest_async(request, Vec::new())
             .await
             .map_err(|e| RequestError::Other(format!("GET {url}: {}", error_chain(&e))))?;
         let status = response.status();
+        // URL and status only: headers carry the token, bodies may carry anything.
+        tracing::debug!(
+            "GET {url} -> {status} in {} ms ({} bytes)",
+            started.elapsed().as_millis(),
+            response.body().len()
+        );
         if !status.is_success() {
             let body = String::from_utf8_lossy(response.body());
             let excerpt: String = body.chars().take(300).collect();
