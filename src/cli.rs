@@ -333,6 +333,10 @@ pub struct RunArgs {
     /// Seconds allowed for authentication and for reading each fact
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
+    /// Minutes the Kubernetes e2e tests (sonobuoy, for cncf-k8s-conformance and
+    /// kaas-networking-check) may run; sonobuoy's cluster-side timeout is its own
+    #[arg(long, value_name = "MINUTES", default_value_t = 360, value_parser = clap::value_parser!(u64).range(1..))]
+    pub e2e_timeout: u64,
     /// Requests sent to the cloud at the same time at most
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: u64,
