@@ -70,6 +70,59 @@ pub enum Command {
     /// Sign, verify, upload and re-render reports (for certification pipelines)
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Refresh the data the checks judge against (Kubernetes releases) from public sources
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+const DATA_UPDATE_HELP: &str = "\
+Reads the GitHub releases of kubernetes/kubernetes (with $GITHUB_TOKEN when set: 5000 instead
+of 60 requests an hour) and the end-of-life dates of the SCS standards repository, merges them
+into the release data in use and sets releases_as_of to today. version-policy-check reads the
+default output file whenever it is newer than the built-in data. Answers are cached
+(ETag / Last-Modified) in ~/.cache/scs-check. The CVE feed is not read yet.
+
+Exit codes of `data update`:
+  0  the file was written
+  1  a source could not be read (offline, rate limit, invalid answer): nothing was written,
+     the data in use stay (the message says which, and how old)
+  2  usage error";
+
+#[derive(Subcommand)]
+pub enum DataCommand {
+    /// Fetch the current Kubernetes releases and end-of-life dates for version-policy-check
+    #[command(after_help = DATA_UPDATE_HELP)]
+    Update(DataUpdateArgs),
+}
+
+#[derive(Args)]
+pub struct DataUpdateArgs {
+    /// Where to write [default: $XDG_DATA_HOME/scs-check/k8s-releases.yaml, else
+    /// ~/.local/share/scs-check/k8s-releases.yaml, which version-policy-check reads]
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// GitHub releases API of Kubernetes (one page of 100, newest first)
+    #[arg(
+        long,
+        env = "SCS_K8S_RELEASES_URL",
+        value_name = "URL",
+        default_value = "https://api.github.com/repos/kubernetes/kubernetes/releases?per_page=100"
+    )]
+    pub releases_url: String,
+    /// End-of-life dates per branch (upstream's k8s-eol-data.yml format)
+    #[arg(
+        long,
+        env = "SCS_K8S_EOL_URL",
+        value_name = "URL",
+        default_value = "https://raw.githubusercontent.com/SovereignCloudStack/standards/main/Tests/kaas/scs_0210_version_policy/k8s-eol-data.yml"
+    )]
+    pub eol_url: String,
+    /// Directory of the HTTP cache [default: $XDG_CACHE_HOME/scs-check, else ~/.cache/scs-check]
+    #[arg(long, env = "SCS_CHECK_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Seconds allowed for each request
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
 }
 
 const SIGN_HELP: &str = "\
@@ -280,6 +333,10 @@ pub struct RunArgs {
     /// Seconds allowed for authentication and for reading each fact
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
+    /// Minutes the Kubernetes e2e tests (sonobuoy, for cncf-k8s-conformance and
+    /// kaas-networking-check) may run; sonobuoy's cluster-side timeout is its own
+    #[arg(long, value_name = "MINUTES", default_value_t = 360, value_parser = clap::value_parser!(u64).range(1..))]
+    pub e2e_timeout: u64,
     /// Requests sent to the cloud at the same time at most
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: u64,

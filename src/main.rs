@@ -4,6 +4,7 @@
 
 mod checks;
 mod cli;
+mod data_update;
 mod facts;
 mod flavor_name;
 mod flavor_name_command;
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         cli::Command::Plan(args) => run::plan(args),
         cli::Command::FlavorName(args) => flavor_name_command::run(args, cli.quiet),
         cli::Command::Report(command) => report_command::run(command, &output),
+        cli::Command::Data(cli::DataCommand::Update(args)) => data_update::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -10,8 +10,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::checks;
 use crate::cli::{PlanArgs, RunArgs, Selection};
+use crate::facts::kubernetes::{self, sonobuoy};
 use crate::facts::snapshot::Snapshot;
-use crate::facts::{kubernetes, openstack, FactKind, Facts, Platform};
+use crate::facts::{openstack, FactKind, Facts, Platform};
 use crate::plan::{self, Filter, Implementation, Plan};
 use crate::report::{self, table::TableOptions, RunReport, Status, TestcaseReport};
 use crate::scope::{self, select::SelectedVersion, Parameters, Scope};
@@ -206,10 +207,29 @@ fn gather(
                 return Facts::default();
             };
             let kinds = of_platform(&kinds, Platform::Kubernetes);
-            match kubernetes::connect(cluster, timeout) {
-                Ok(session) => session.gather(&kinds, timeout).await,
-                Err(reason) => unreachable(&kinds, &reason, output),
+            let session = match kubernetes::connect(cluster, timeout) {
+                Ok(session) => session,
+                Err(reason) => return unreachable(&kinds, &reason, output),
+            };
+            let facts = session.gather(&kinds, timeout).await;
+            let e2e: Vec<FactKind> = kinds.iter().copied().filter(FactKind::is_e2e).collect();
+            if e2e.is_empty() {
+                return facts;
             }
+            let settings = sonobuoy::Settings {
+                kubeconfig: assigned.get("kubeconfig").map(PathBuf::from),
+                context: args.context.clone(),
+                execution_mode: assigned
+                    .get("execution_mode")
+                    .map_or("parallel", String::as_str)
+                    .to_owned(),
+                wait: Duration::from_secs(args.e2e_timeout * 60),
+                subject_root: assigned.get("subject_root").map(PathBuf::from),
+            };
+            let e2e_facts = tokio::task::spawn_blocking(move || sonobuoy::gather(&e2e, &settings))
+                .await
+                .unwrap_or_else(|e| Facts::all_failed(kinds.clone(), &e.to_string()));
+            facts.merge(e2e_facts)
         };
         let (cloud_facts, cluster_facts) = tokio::join!(from_cloud, from_cluster);
         cloud_facts.merge(cluster_facts)

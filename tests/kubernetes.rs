@@ -491,3 +491,149 @@ fn the_demo_cluster_snapshot_fails_the_version_policy() {
     );
     assert!(stdout.contains("sonobuoy not found"), "{stdout}");
 }
+
+/// A `sonobuoy` stand-in: logs its arguments, prints progress, fails `run` when told to, and
+/// `retrieve` extracts results shaped like sonobuoy's `plugins/e2e/sonobuoy_results.yaml`.
+const FAKE_SONOBUOY: &str = r#"#!/bin/sh
+echo "$*" >> "$FAKE_DIR/calls.log"
+case "$1" in
+  run) echo "Progress: 3/5 tests"; exit "${FAKE_RUN_EXIT:-0}" ;;
+  retrieve) mkdir -p "$2/plugins/e2e"
+    case "$2" in *0219) results=netpol.yaml ;; *) results=e2e.yaml ;; esac
+    cp "$FAKE_DIR/$results" "$2/plugins/e2e/sonobuoy_results.yaml" ;;
+esac
+"#;
+
+fn sonobuoy_results(tests: &[(&str, &str)]) -> String {
+    let items: String = tests
+        .iter()
+        .map(|(name, status)| {
+            format!(
+                "  - name: '{name}'\n    status: {status}\n    meta: {{path: '{name}'}}\n    \
+                 details: {{failure: 'Expected <bool>: false to be true'}}\n"
+            )
+        })
+        .collect();
+    format!(
+        "name: e2e\nstatus: failed\nmeta: {{type: summary}}\nitems:\n- name: \
+         /tmp/sonobuoy/results/junit_01.xml\n  status: failed\n  meta: {{file: \
+         results/global/junit_01.xml}}\n  items:\n{items}"
+    )
+}
+
+/// Runs both sonobuoy testcases of the KaaS scope with the fake on PATH.
+fn run_with_fake_sonobuoy(run_exit: &str) -> (Run, String, std::path::PathBuf) {
+    let server = Server::start(Cluster::from_fixtures("v1.33.5"));
+    let home = tempfile::tempdir().unwrap().keep();
+    let bin = home.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("sonobuoy"), FAKE_SONOBUOY).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("sonobuoy"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let unmatched = "[sig-apps] Deployment should run the lifecycle of a Deployment [Conformance]";
+    let allowed =
+        "[sig-network] Services should have session affinity work for NodePort service [LinuxOnly] [Conformance]";
+    let e2e = sonobuoy_results(&[
+        (unmatched, "failed"),
+        (allowed, "failed"),
+        ("[sig-node] Pods x", "passed"),
+    ]);
+    std::fs::write(home.join("e2e.yaml"), e2e).unwrap();
+    let netpol = sonobuoy_results(&[
+        ("[sig-network] Netpol NetworkPolicy between server and client should support a default-deny-ingress policy [Feature:NetworkPolicy]", "passed"),
+        ("[sig-network] Netpol [Feature:SCTPConnectivity] should enforce policy based on Ports", "failed"),
+        ("[sig-network] Netpol skipped one", "skipped"),
+    ]);
+    std::fs::write(home.join("netpol.yaml"), netpol).unwrap();
+    let kubeconfig = server.kubeconfig(&home, TOKEN);
+    let json = home.join("report.json");
+    let output = scs_check(&home)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("FAKE_DIR", &home)
+        .env("FAKE_RUN_EXIT", run_exit)
+        .env_remove("KUBECONFIG")
+        .args([
+            "run",
+            &path("scopes/scs-compatible-kaas.yaml"),
+            "-t",
+            "cncf|kaas-net",
+        ])
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["-a", "subject_root=.", "--json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    let report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let calls = std::fs::read_to_string(home.join("calls.log")).unwrap_or_default();
+    let run = Run {
+        code: output.status.code().unwrap(),
+        stdout,
+        stderr,
+        report,
+    };
+    (run, calls, home)
+}
+
+#[test]
+fn sonobuoy_results_decide_conformance_and_networking_with_the_allowed_failures() {
+    let (run, calls, home) = run_with_fake_sonobuoy("0");
+    assert_eq!(
+        status(&run.report, "cncf-k8s-conformance"),
+        "FAIL",
+        "{}",
+        run.stderr
+    );
+    let conformance = messages(&run.report, "cncf-k8s-conformance");
+    let failed = &testcase(&run.report, "cncf-k8s-conformance")["findings"][0];
+    assert_eq!(
+        failed["object"],
+        "[sig-apps] Deployment should run the lifecycle of a Deployment [Conformance]"
+    );
+    assert_eq!(failed["level"], "error");
+    assert!(conformance.contains("failed, allowed: Fails when a cluster has no InternalIP"));
+    assert!(conformance.contains("1 e2e tests passed, 0 skipped, 2 failed"));
+    assert_eq!(
+        status(&run.report, "kaas-networking-check"),
+        "PASS",
+        "{}",
+        messages(&run.report, "kaas-networking-check")
+    );
+    assert!(messages(&run.report, "kaas-networking-check").contains("SCTPConnectivity is optional"));
+    assert_eq!(run.code, 1);
+    // Sonobuoy's progress reaches stderr, never stdout; its calls stay in our namespace.
+    assert!(run.stderr.contains("Progress: 3/5 tests") && !run.stdout.contains("Progress"));
+    let lines: Vec<&str> = calls.lines().collect();
+    assert_eq!(lines.len(), 8, "{calls}");
+    assert!(lines
+        .iter()
+        .all(|l| l.contains("--namespace scs-check-sonobuoy --kubeconfig")));
+    assert!(lines[0].starts_with("delete --wait") && lines[3].starts_with("delete --wait"));
+    assert!(lines[1].starts_with("run --wait=360 --wait-output=progress"));
+    assert!(lines[1].contains("--mode=certified-conformance --e2e-parallel=true"));
+    assert!(lines[5].contains("--e2e-focus NetworkPolicy"));
+    assert!(lines[2].starts_with("retrieve ./sono-results-e2e --extract"));
+    // Kept under subject_root, as upstream keeps them.
+    assert!(home
+        .join("sono-results-0219/plugins/e2e/sonobuoy_results.yaml")
+        .is_file());
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn a_failing_sonobuoy_aborts_both_testcases() {
+    let (run, calls, home) = run_with_fake_sonobuoy("2");
+    for testcase in ["cncf-k8s-conformance", "kaas-networking-check"] {
+        assert_eq!(status(&run.report, testcase), "ABORT");
+        assert!(messages(&run.report, testcase).contains("`sonobuoy run` failed (exit status: 2)"));
+    }
+    assert_eq!(run.code, 3);
+    // Cleaned up after each failed run too.
+    assert_eq!(
+        calls.lines().filter(|l| l.starts_with("delete")).count(),
+        4,
+        "{calls}"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}

@@ -2,8 +2,9 @@
 //! testcase with a one-week patch window and no CVE deadline, and is no longer in any scope).
 //!
 //! Judged on the API server's `/version` as of the moment the facts were read, against the
-//! release data in `standards/k8s-releases.yaml` (or the file the testcase parameter
-//! `release_data` names):
+//! release data the testcase parameter `release_data` names, else the newer (by
+//! `releases_as_of`) of `standards/k8s-releases.yaml` (built in) and the file
+//! `scs-check data update` writes ([`installed_path`]):
 //!
 //! - The cluster's branch must not be past its end of life (supported through the EOL date).
 //!   The text makes not offering EOL versions a recommendation; we fail an EOL cluster as
@@ -23,6 +24,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::path::PathBuf;
 
 use chrono::{Days, Months, NaiveDate};
 use serde::Deserialize;
@@ -83,7 +85,7 @@ impl Version {
         })
     }
 
-    fn branch(&self) -> String {
+    pub fn branch(&self) -> String {
         format!("{}.{}", self.major, self.minor)
     }
 
@@ -112,31 +114,65 @@ impl fmt::Display for Version {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ReleaseData {
-    releases_as_of: NaiveDate,
-    branches: Vec<Branch>,
+pub struct ReleaseData {
+    pub releases_as_of: NaiveDate,
+    pub branches: Vec<Branch>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Branch {
-    branch: String,
-    end_of_life: NaiveDate,
-    releases: Vec<Release>,
+pub struct Branch {
+    pub branch: String,
+    pub end_of_life: NaiveDate,
+    pub releases: Vec<Release>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Release {
-    version: String,
-    date: NaiveDate,
+pub struct Release {
+    pub version: String,
+    pub date: NaiveDate,
     /// The critical CVEs the release fixes; `None`: not known.
     #[serde(default)]
-    critical_cves: Option<Vec<String>>,
+    pub critical_cves: Option<Vec<String>>,
+}
+
+/// Where `scs-check data update` writes release data by default, and where the check looks
+/// for them: `$XDG_DATA_HOME/scs-check/k8s-releases.yaml`, else
+/// `~/.local/share/scs-check/k8s-releases.yaml`.
+pub fn installed_path() -> Option<PathBuf> {
+    let non_empty = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let base =
+        non_empty("XDG_DATA_HOME").or_else(|| non_empty("HOME").map(|h| h.join(".local/share")))?;
+    Some(base.join("scs-check/k8s-releases.yaml"))
+}
+
+/// The release data used without a `release_data` parameter: the newer of the built-in data
+/// and those `scs-check data update` installed. A broken installed file is an error, not a
+/// reason to fall back silently.
+pub fn data_in_use() -> Result<(ReleaseData, String), String> {
+    let shipped = load_data(None)?;
+    match installed_path().filter(|path| path.is_file()) {
+        None => Ok(shipped),
+        Some(path) => {
+            let installed = load_data(Some(&path.to_string_lossy())).map_err(|e| {
+                format!("{e}; run `scs-check data update` again or delete the file")
+            })?;
+            Ok(if installed.0.releases_as_of >= shipped.0.releases_as_of {
+                installed
+            } else {
+                shipped
+            })
+        }
+    }
 }
 
 /// The release data and where they come from (for messages).
-fn load_data(parameter: Option<&str>) -> Result<(ReleaseData, String), String> {
+pub fn load_data(parameter: Option<&str>) -> Result<(ReleaseData, String), String> {
     let (text, origin) = match parameter {
         None => (SHIPPED.to_owned(), SHIPPED_PATH.to_owned()),
         Some(path) => (
@@ -180,8 +216,9 @@ impl Judgement {
 fn judge(version: &Version, data: &ReleaseData, origin: &str, today: NaiveDate) -> Judgement {
     let mut judgement = Judgement::default();
     let update = format!(
-        "update {origin} from https://kubernetes.io/releases/patch-releases/ (or set the \
-         testcase parameter {PARAMETER} to a current file)"
+        "run `scs-check data update` (or update {origin} from \
+         https://kubernetes.io/releases/patch-releases/, or set the testcase parameter \
+         {PARAMETER} to a current file)"
     );
     let Some(branch) = data.branches.iter().find(|b| b.branch == version.branch()) else {
         judgement.undecided.push(format!(
@@ -297,7 +334,11 @@ fn evaluate(_: &str, context: &Context, facts: &Facts) -> Result<Outcome, FactUn
             )))
         }
     };
-    let (data, origin) = match load_data(context.parameters.get(PARAMETER).map(String::as_str)) {
+    let loaded = match context.parameters.get(PARAMETER) {
+        Some(path) => load_data(Some(path)),
+        None => data_in_use(),
+    };
+    let (data, origin) = match loaded {
         Ok(loaded) => loaded,
         Err(reason) => return Ok(Outcome::abort(reason)),
     };

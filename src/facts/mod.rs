@@ -37,6 +37,10 @@ pub enum FactKind {
     Nodes,
     /// The cluster's storage classes.
     StorageClasses,
+    /// The Kubernetes e2e conformance tests, run in the cluster by sonobuoy.
+    E2eConformance,
+    /// The Kubernetes e2e NetworkPolicy tests, run in the cluster by sonobuoy.
+    E2eNetworkPolicy,
 }
 
 /// Where a fact is read: the platform a scope's checks need decides what a run connects to.
@@ -58,12 +62,23 @@ impl FactKind {
             Self::KubernetesVersion => "kubernetes_version",
             Self::Nodes => "nodes",
             Self::StorageClasses => "storage_classes",
+            Self::E2eConformance => "e2e_conformance",
+            Self::E2eNetworkPolicy => "e2e_network_policy",
         }
+    }
+
+    /// Kubernetes e2e test results, which sonobuoy produces in the cluster (for hours).
+    pub fn is_e2e(&self) -> bool {
+        matches!(self, Self::E2eConformance | Self::E2eNetworkPolicy)
     }
 
     pub fn platform(self) -> Platform {
         match self {
-            Self::KubernetesVersion | Self::Nodes | Self::StorageClasses => Platform::Kubernetes,
+            Self::KubernetesVersion
+            | Self::Nodes
+            | Self::StorageClasses
+            | Self::E2eConformance
+            | Self::E2eNetworkPolicy => Platform::Kubernetes,
             _ => Platform::OpenStack,
         }
     }
@@ -117,6 +132,10 @@ pub struct Facts {
     pub nodes: Option<Fact<Vec<Node>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_classes: Option<Fact<Vec<StorageClass>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e2e_conformance: Option<Fact<E2eResults>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e2e_network_policy: Option<Fact<E2eResults>>,
 }
 
 fn get<T>(slot: &Option<Fact<T>>, kind: FactKind) -> Result<&T, FactUnavailable> {
@@ -172,6 +191,14 @@ impl Facts {
         get(&self.storage_classes, FactKind::StorageClasses).map(Vec::as_slice)
     }
 
+    pub fn e2e_conformance(&self) -> Result<&E2eResults, FactUnavailable> {
+        get(&self.e2e_conformance, FactKind::E2eConformance)
+    }
+
+    pub fn e2e_network_policy(&self) -> Result<&E2eResults, FactUnavailable> {
+        get(&self.e2e_network_policy, FactKind::E2eNetworkPolicy)
+    }
+
     /// The facts of `other` fill the slots this one leaves empty (one source per platform).
     pub fn merge(self, other: Facts) -> Facts {
         Facts {
@@ -186,6 +213,8 @@ impl Facts {
             kubernetes_version: self.kubernetes_version.or(other.kubernetes_version),
             nodes: self.nodes.or(other.nodes),
             storage_classes: self.storage_classes.or(other.storage_classes),
+            e2e_conformance: self.e2e_conformance.or(other.e2e_conformance),
+            e2e_network_policy: self.e2e_network_policy.or(other.e2e_network_policy),
         }
     }
 
@@ -208,10 +237,28 @@ impl Facts {
                 FactKind::KubernetesVersion => facts.kubernetes_version = failed(reason),
                 FactKind::Nodes => facts.nodes = failed(reason),
                 FactKind::StorageClasses => facts.storage_classes = failed(reason),
+                FactKind::E2eConformance => facts.e2e_conformance = failed(reason),
+                FactKind::E2eNetworkPolicy => facts.e2e_network_policy = failed(reason),
             }
         }
         facts
     }
+}
+
+/// The e2e tests of one sonobuoy run: the leaves of its `plugins/e2e/sonobuoy_results.yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct E2eResults {
+    /// The tests were only listed (execution mode `dry`), not run.
+    #[serde(default)]
+    pub dry_run: bool,
+    pub tests: Vec<E2eTest>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct E2eTest {
+    pub name: String,
+    /// `passed`, `failed` or `skipped` (sonobuoy's words).
+    pub status: String,
 }
 
 /// The service catalog as the token lists it.

@@ -29,6 +29,7 @@ pub fn scs_check(home: &Path) -> Command {
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
         .env("NO_COLOR", "1")
         // Wide enough that the table never wraps a message the tests look for.
         .env("COLUMNS", "1000")

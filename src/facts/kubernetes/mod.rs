@@ -6,6 +6,7 @@
 //! checks reading it ABORT with that reason.
 
 pub mod config;
+pub mod sonobuoy;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
