@@ -8,6 +8,7 @@ mod facts;
 mod flavor_name;
 mod flavor_name_command;
 mod plan;
+mod probes;
 mod report;
 mod report_command;
 mod run;
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         cli::Command::Plan(args) => run::plan(args),
         cli::Command::FlavorName(args) => flavor_name_command::run(args, cli.quiet),
         cli::Command::Report(command) => report_command::run(command, &output),
+        cli::Command::Cleanup(args) => probes::cleanup::run(args, &output),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
