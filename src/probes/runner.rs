@@ -4,7 +4,9 @@
 //! The signal handlers are installed when the first probe starts (before that, nothing needs
 //! cleaning up and the default handlers end the process). On a signal the running probe is
 //! dropped — its request in flight is cancelled — and the ledger is emptied under its own
-//! deadline; a second signal stops the cleanup and lists what is left.
+//! deadline; a second signal stops the cleanup and lists what is left. The handlers stay
+//! installed after the probes (tokio cannot restore the defaults); what remains of the run,
+//! writing the reports, takes milliseconds.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
