@@ -251,6 +251,13 @@ fn judge_error(step: &str, error: RequestError) -> Outcome {
                  may do (scs-0116 \"Key Manager Policies\")"
             ),
         )]),
+        Some(401) => Outcome::abort(format!(
+            "cannot {step}: the key manager refused our token ({reason}); check that Barbican's \
+             keystonemiddleware accepts tokens of this Keystone"
+        )),
+        Some(500..) => Outcome::abort(format!(
+            "cannot {step}: the key manager failed ({reason}); see its logs, then run again"
+        )),
         _ => Outcome::abort(format!("cannot {step}: {reason}")),
     }
 }
