@@ -686,3 +686,69 @@ async fn a_secret_that_cannot_be_deleted_is_listed() {
     assert_eq!(deletions(&server).await, 1);
     assert_payload_hidden(&run, &stored_payload(&server).await);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cleanup_deletes_only_our_old_enough_secrets() {
+    let server = fake_keystone(201).await;
+    let base = server.uri();
+    let secret = |name: &str, id: &str, created: &str| {
+        json!({"name": name, "created": created,
+               "secret_ref": format!("http://barbican.internal:9311/v1/secrets/{id}")})
+    };
+    let old = "2020-01-01T00:00:00.000000";
+    let young = chrono::Utc::now()
+        .naive_utc()
+        .format("%Y-%m-%dT%H:%M:%S%.6f")
+        .to_string();
+    let listing = json!({"total": 5, "secrets": [
+        secret("scs-check-0123456789ab-secret", "ours-old", old),
+        secret("scs-check-abcdef012345-secret", "ours-young", &young),
+        secret("scs-check-notours", "similar", old),
+        secret("scs-test-x", "upstream", old),
+        secret("my-secret", "user", old),
+    ]});
+    Mock::given(method("GET"))
+        .and(url_path("/key-manager/v1/secrets"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(listing))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(url_path("/key-manager/v1/secrets/ours-old"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let auth_url = format!("{base}/identity/v3");
+    let output = tokio::task::spawn_blocking(move || {
+        let home = tempfile::tempdir().unwrap();
+        let mut command = scs_check(home.path());
+        command.arg("cleanup");
+        configure(&mut command, home.path(), &auth_url, Config::CloudsYaml);
+        command.args(["--older-than", "1h"]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("deleting secret scs-check-0123456789ab-secret"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("keeping 1 of our resources younger"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("leftovers: none"), "{stderr}");
+    let deleted: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "DELETE")
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(deleted, ["/key-manager/v1/secrets/ours-old"]);
+}
