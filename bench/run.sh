@@ -19,7 +19,8 @@ cargo build --release --locked
 bin=target/release/scs-check
 [[ -x /usr/bin/time ]] || { apt-get install -y -qq time >/dev/null; }
 export OS_CLIENT_CONFIG_FILE="$state/clouds.yaml"
-cmd=("$bin" -q run "$scope" --os-cloud scs-bench --json /dev/null)
+# --read-only: the benchmark measures reading the cloud, not the probes (docs/probes.md).
+cmd=("$bin" -q run "$scope" --os-cloud scs-bench --json /dev/null --read-only)
 
 echo "== warm-up"
 "${cmd[@]}" || true

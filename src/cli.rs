@@ -70,6 +70,10 @@ pub enum Command {
     /// Sign, verify, upload and re-render reports (for certification pipelines)
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Delete what probes of earlier runs left in the cloud (killed runs); only resources
+    /// named scs-check-<run id>-… are touched
+    #[command(after_help = CLEANUP_HELP)]
+    Cleanup(CleanupArgs),
     /// Refresh the data the checks judge against (Kubernetes releases) from public sources
     #[command(subcommand)]
     Data(DataCommand),
@@ -121,6 +125,38 @@ pub struct DataUpdateArgs {
     #[arg(long, env = "SCS_CHECK_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Seconds allowed for each request
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+}
+
+const CLEANUP_HELP: &str = "\
+A run deletes what its probes create before it ends, also on Ctrl-C or SIGTERM. Only a run
+killed outright (SIGKILL, a crash, a lost machine) leaves resources behind; its stderr then
+lacks the `leftovers: none` line. This command finds them by name: `scs-check-`, 12 hex digits
+of the run id, `-`, what it is (e.g. scs-check-0123456789ab-secret). Nothing else is touched.
+Searched: key manager secrets (the only resources probes create so far).
+
+Examples:
+  scs-check cleanup --os-cloud mycloud --dry-run
+  scs-check cleanup --os-cloud mycloud --older-than 1h   # spare runs still going
+
+Exit codes of `cleanup`:
+  0  nothing of ours is left (or, with --dry-run, the list was printed)
+  1  something could not be deleted (listed on the `leftovers:` line of stderr)
+  2  usage or configuration error, or the cloud could not be read";
+
+#[derive(Args)]
+pub struct CleanupArgs {
+    /// Cloud from clouds.yaml [default: $OS_CLOUD, else OS_* variables]
+    #[arg(long, value_name = "NAME")]
+    pub os_cloud: Option<String>,
+    /// Only resources created at least this long ago, e.g. 1h, 30m, 2d
+    #[arg(long, value_name = "AGE", value_parser = crate::probes::cleanup::parse_age)]
+    pub older_than: Option<std::time::Duration>,
+    /// List what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Seconds allowed for authentication and each request
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
 }
@@ -337,6 +373,13 @@ pub struct RunArgs {
     /// kaas-networking-check) may run; sonobuoy's cluster-side timeout is its own
     #[arg(long, value_name = "MINUTES", default_value_t = 360, value_parser = clap::value_parser!(u64).range(1..))]
     pub e2e_timeout: u64,
+    /// Create nothing: testcases decided by probes (which create and delete resources, see
+    /// docs/probes.md) ABORT instead of running
+    #[arg(long)]
+    pub read_only: bool,
+    /// Seconds allowed for each probe, its own cleanup excluded
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub probe_timeout: u64,
     /// Requests sent to the cloud at the same time at most
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: u64,

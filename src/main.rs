@@ -9,6 +9,7 @@ mod facts;
 mod flavor_name;
 mod flavor_name_command;
 mod plan;
+mod probes;
 mod report;
 mod report_command;
 mod run;
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         cli::Command::FlavorName(args) => flavor_name_command::run(args, cli.quiet),
         cli::Command::Report(command) => report_command::run(command, &output),
         cli::Command::Data(cli::DataCommand::Update(args)) => data_update::run(args),
+        cli::Command::Cleanup(args) => probes::cleanup::run(args, &output),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -11,6 +11,7 @@ use regex::Regex;
 
 use crate::checks::{self, Check};
 use crate::facts::FactKind;
+use crate::probes::{self, Probe};
 use crate::scope::select::SelectedVersion;
 use crate::scope::{Parameters, Scope, Testcase};
 
@@ -18,6 +19,8 @@ use crate::scope::{Parameters, Scope, Testcase};
 #[derive(Clone, Copy)]
 pub enum Implementation {
     Native(&'static Check),
+    /// A probe decides it by creating, using and deleting resources (not with `--read-only`).
+    Probe(&'static Probe),
     /// A manual testcase of the scope (a script without executable): no tool decides it.
     Manual,
     /// Automated upstream, but scs-check has no native check for it yet.
@@ -25,9 +28,19 @@ pub enum Implementation {
 }
 
 impl Implementation {
+    /// The name and standard of the check or probe deciding it.
+    pub fn decider(&self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Self::Native(check) => Some((check.name, check.standard)),
+            Self::Probe(probe) => Some((probe.name, probe.standard)),
+            Self::Manual | Self::Missing => None,
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             Self::Native(_) => "native",
+            Self::Probe(_) => "probe",
             Self::Manual => "manual",
             Self::Missing => "missing",
         }
@@ -85,15 +98,41 @@ impl Filter {
     }
 }
 
+/// The check or probe called `name`.
+fn by_name(name: &str) -> Option<Implementation> {
+    checks::by_name(name)
+        .map(Implementation::Native)
+        .or_else(|| probes::by_name(name).map(Implementation::Probe))
+}
+
+/// Whether the check or probe called `name` exists and decides `testcase`.
+pub fn implements(name: &str, testcase: &str) -> bool {
+    match by_name(name) {
+        Some(Implementation::Native(check)) => check.implements(testcase),
+        Some(Implementation::Probe(probe)) => probe.implements(testcase),
+        _ => false,
+    }
+}
+
+/// The names scope files may give in `implemented_by`.
+pub fn decider_names() -> Vec<&'static str> {
+    let mut names = checks::names();
+    names.extend(probes::names());
+    names
+}
+
 pub fn implementation_of(testcase: &Testcase) -> Implementation {
     if let Some(name) = &testcase.implemented_by {
         // The scope loader already refused names that do not implement the testcase.
-        return checks::by_name(name).map_or(Implementation::Missing, Implementation::Native);
+        return by_name(name).unwrap_or(Implementation::Missing);
     }
     if testcase.manual {
         return Implementation::Manual;
     }
-    checks::for_testcase(&testcase.id).map_or(Implementation::Missing, Implementation::Native)
+    checks::for_testcase(&testcase.id)
+        .map(Implementation::Native)
+        .or_else(|| probes::for_testcase(&testcase.id).map(Implementation::Probe))
+        .unwrap_or(Implementation::Missing)
 }
 
 pub fn build(scope: &Scope, versions: Vec<SelectedVersion>, filter: &Filter) -> Plan {
@@ -144,12 +183,24 @@ impl Plan {
             .copied()
             .collect()
     }
+
+    /// The selected testcases a probe decides, with their probe.
+    pub fn probes_needed(&self) -> Vec<(&'static Probe, String)> {
+        self.testcases
+            .values()
+            .filter(|t| t.selected)
+            .filter_map(|t| match t.implementation {
+                Implementation::Probe(probe) => Some((probe, t.testcase.id.clone())),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 fn who_decides(planned: &PlannedTestcase) -> String {
-    match planned.implementation {
-        Implementation::Native(check) => format!("native ({})", check.name),
-        other => other.label().to_owned(),
+    match planned.implementation.decider() {
+        Some((name, _)) => format!("{} ({name})", planned.implementation.label()),
+        None => planned.implementation.label().to_owned(),
     }
 }
 
@@ -187,9 +238,10 @@ pub fn render(scope: &Scope, date: chrono::NaiveDate, plan: &Plan) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} distinct testcases: {} native, {} manual, {} missing",
+        "\n{} distinct testcases: {} native, {} probe, {} manual, {} missing",
         plan.testcases.len(),
         counts.get("native").unwrap_or(&0),
+        counts.get("probe").unwrap_or(&0),
         counts.get("manual").unwrap_or(&0),
         counts.get("missing").unwrap_or(&0)
     );
@@ -213,10 +265,7 @@ pub fn to_json(scope: &Scope, date: chrono::NaiveDate, plan: &Plan) -> serde_jso
                             serde_json::json!({
                                 "id": id,
                                 "implementation": planned.implementation.label(),
-                                "check": match planned.implementation {
-                                    Implementation::Native(check) => Some(check.name),
-                                    _ => None,
-                                },
+                                "check": planned.implementation.decider().map(|(name, _)| name),
                                 "parameters": v.parameters.get(id).cloned().unwrap_or_default(),
                             })
                         })

@@ -14,6 +14,7 @@ use crate::facts::kubernetes::{self, sonobuoy};
 use crate::facts::snapshot::Snapshot;
 use crate::facts::{openstack, FactKind, Facts, Platform};
 use crate::plan::{self, Filter, Implementation, Plan};
+use crate::probes::{self, naming::RunId, runner::ProbeResult};
 use crate::report::{self, table::TableOptions, RunReport, Status, TestcaseReport};
 use crate::scope::{self, select::SelectedVersion, Parameters, Scope};
 
@@ -101,6 +102,8 @@ fn progress(output: &Output, message: &str) -> Option<indicatif::ProgressBar> {
 /// Where the facts came from, for the report.
 struct Source {
     facts: Facts,
+    /// The cloud's session, kept for the probes when any are selected (or why there is none).
+    session: Option<Result<openstack::Session, String>>,
     /// When they were read: now, or the recording time of the snapshot.
     observed_at: DateTime<Utc>,
     cloud: String,
@@ -139,23 +142,23 @@ fn gather(
     plan: &Plan,
     assigned: &BTreeMap<String, String>,
     output: &Output,
+    runtime: &tokio::runtime::Runtime,
 ) -> Result<Source> {
     let kinds = plan.facts_needed();
     if let Some(path) = &args.snapshot {
         let snapshot = Snapshot::load(path).map_err(anyhow::Error::msg)?;
         return Ok(Source {
             facts: snapshot.facts,
+            session: None,
             observed_at: snapshot.recorded_at,
             cloud: snapshot.cloud,
             snapshot: Some(path.display().to_string()),
         });
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    // Probes run only on OpenStack; under --read-only they do not run, so need no session.
+    let probing = !args.read_only && !plan.probes_needed().is_empty();
     let (uses_openstack, uses_kubernetes) = platforms(scope, &kinds);
+    let uses_openstack = uses_openstack || probing;
     let cloud = uses_openstack
         .then(|| openstack::config::resolve(assigned.get("os_cloud").map(String::as_str)))
         .transpose()?;
@@ -175,9 +178,10 @@ fn gather(
     .flatten()
     .collect::<Vec<_>>()
     .join(" + ");
-    if kinds.is_empty() {
+    if kinds.is_empty() && !probing {
         return Ok(Source {
             facts: Facts::default(),
+            session: None,
             observed_at: Utc::now(),
             cloud: name,
             snapshot: None,
@@ -189,17 +193,30 @@ fn gather(
         .map(|k| k.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let spinner = progress(output, &format!("Reading {what} from {name} …"));
+    let spinner = progress(
+        output,
+        &if kinds.is_empty() {
+            format!("Connecting to {name} …")
+        } else {
+            format!("Reading {what} from {name} …")
+        },
+    );
     let observed_at = Utc::now();
-    let facts = runtime.block_on(async {
+    let (facts, session) = runtime.block_on(async {
         let from_cloud = async {
             let Some(cloud) = &cloud else {
-                return Facts::default();
+                return (Facts::default(), None);
             };
             let kinds = of_platform(&kinds, Platform::OpenStack);
             match openstack::connect(cloud, timeout, args.concurrency as usize).await {
-                Ok(session) => session.gather(&kinds, timeout).await,
-                Err(reason) => unreachable(&kinds, &reason, output),
+                Ok(session) => {
+                    let facts = session.gather(&kinds, timeout).await;
+                    (facts, probing.then_some(Ok(session)))
+                }
+                Err(reason) => {
+                    let facts = unreachable(&kinds, &reason, output);
+                    (facts, probing.then_some(Err(reason)))
+                }
             }
         };
         let from_cluster = async {
@@ -231,18 +248,68 @@ fn gather(
                 .unwrap_or_else(|e| Facts::all_failed(kinds.clone(), &e.to_string()));
             facts.merge(e2e_facts)
         };
-        let (cloud_facts, cluster_facts) = tokio::join!(from_cloud, from_cluster);
-        cloud_facts.merge(cluster_facts)
+        let ((cloud_facts, session), cluster_facts) = tokio::join!(from_cloud, from_cluster);
+        (cloud_facts.merge(cluster_facts), session)
     });
     if let Some(bar) = spinner {
         bar.finish_and_clear();
     }
     Ok(Source {
         facts,
+        session,
         observed_at,
         cloud: name,
         snapshot: None,
     })
+}
+
+/// Runs the selected probes (see `src/probes/`), or says for each why it cannot run.
+/// `Err` when a signal interrupted them: their resources are deleted, no report is written.
+fn probe(
+    args: &RunArgs,
+    plan: &Plan,
+    source: &Source,
+    run_id: &RunId,
+    output: &Output,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<BTreeMap<String, ProbeResult>, probes::runner::Interrupted> {
+    let wanted = plan.probes_needed();
+    let cannot = |reason: String| {
+        wanted
+            .iter()
+            .map(|(_, testcase)| {
+                let result = ProbeResult {
+                    outcome: checks::Outcome::abort(reason.clone()),
+                    duration_ms: 0.0,
+                };
+                (testcase.clone(), result)
+            })
+            .collect()
+    };
+    if wanted.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    if args.read_only {
+        return Ok(cannot(
+            "not run: --read-only forbids the probe deciding it (it creates and deletes \
+             resources, see docs/probes.md)"
+                .to_owned(),
+        ));
+    }
+    match &source.session {
+        Some(Ok(session)) => runtime.block_on(probes::runner::run_all(
+            session,
+            &wanted,
+            run_id,
+            Duration::from_secs(args.probe_timeout),
+            output.quiet,
+        )),
+        Some(Err(reason)) => Ok(cannot(reason.clone())),
+        None => Ok(cannot(
+            "not run: a probe acts on a live cloud, and a snapshot holds no probe results"
+                .to_owned(),
+        )),
+    }
 }
 
 /// Results of the checks: one per testcase for reports keyed by id, and, where versions
@@ -252,15 +319,15 @@ struct Evaluation {
     per_version: BTreeMap<(String, String), Status>,
 }
 
-fn evaluate(plan: &Plan, source: &Source) -> Evaluation {
+fn evaluate(plan: &Plan, source: &Source, probed: &BTreeMap<String, ProbeResult>) -> Evaluation {
     let mut per_version = BTreeMap::new();
     let testcases = plan
         .testcases
         .values()
         .map(|planned| {
             let testcase = &planned.testcase;
-            let (status, findings, duration_ms, check) = match planned.implementation {
-                _ if !planned.selected => (Status::NotSelected, Vec::new(), None, None),
+            let decided = match planned.implementation {
+                _ if !planned.selected => None,
                 Implementation::Native(check) => {
                     let started = Instant::now();
                     let each = check.run_each(
@@ -269,7 +336,23 @@ fn evaluate(plan: &Plan, source: &Source) -> Evaluation {
                         source.observed_at,
                         &source.facts,
                     );
-                    let ms = started.elapsed().as_secs_f64() * 1000.0;
+                    Some((each, started.elapsed().as_secs_f64() * 1000.0))
+                }
+                // A probe acts once; its outcome holds for every parameter set.
+                Implementation::Probe(_) => probed.get(&testcase.id).map(|result| {
+                    let each = planned
+                        .parameter_sets
+                        .iter()
+                        .map(|parameters| (parameters.clone(), result.outcome.clone()))
+                        .collect();
+                    (each, result.duration_ms)
+                }),
+                Implementation::Manual | Implementation::Missing => None,
+            };
+            let (status, findings, duration_ms) = match decided {
+                None if !planned.selected => (Status::NotSelected, Vec::new(), None),
+                None => (Status::Missing, Vec::new(), None),
+                Some((each, ms)) => {
                     let status_for = |parameters: &Parameters| {
                         each.iter()
                             .find(|(p, _)| p == parameters)
@@ -297,13 +380,10 @@ fn evaluate(plan: &Plan, source: &Source) -> Evaluation {
                         Status::from_verdict(outcome.verdict),
                         outcome.findings,
                         Some(ms),
-                        Some(check),
                     )
                 }
-                Implementation::Manual | Implementation::Missing => {
-                    (Status::Missing, Vec::new(), None, None)
-                }
             };
+            let decider = planned.implementation.decider();
             TestcaseReport {
                 id: testcase.id.clone(),
                 description: testcase.description.clone(),
@@ -311,8 +391,8 @@ fn evaluate(plan: &Plan, source: &Source) -> Evaluation {
                 section: testcase.section.clone(),
                 lifetime: testcase.lifetime,
                 implementation: planned.implementation.label().to_owned(),
-                check: check.map(|c| c.name.to_owned()),
-                standard: check.map(|c| c.standard.to_owned()),
+                check: decider.map(|(name, _)| name.to_owned()),
+                standard: decider.map(|(_, standard)| standard.to_owned()),
                 status,
                 findings,
                 duration_ms,
@@ -393,16 +473,32 @@ pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
         );
     }
     let checked_at = Utc::now();
-    let source = gather(args, &scope, &plan, &assigned, output)?;
+    let run_id = RunId::new();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let source = gather(args, &scope, &plan, &assigned, output, &runtime)?;
     if let Some(path) = &args.record {
         Snapshot::new(&source.cloud, source.facts.clone(), source.observed_at)
             .save(path)
             .map_err(anyhow::Error::msg)?;
     }
+    let probed = match probe(args, &plan, &source, &run_id, output, &runtime) {
+        Ok(probed) => probed,
+        Err(interrupted) => {
+            eprintln!(
+                "error: interrupted by {} during the probes; no report written",
+                interrupted.signal
+            );
+            return Ok(interrupted.exit_code);
+        }
+    };
     let Evaluation {
         testcases,
         per_version,
-    } = evaluate(&plan, &source);
+    } = evaluate(&plan, &source, &probed);
     let versions = report::summarise_versions(&plan.versions, |version, id| {
         per_version
             .get(&(version.to_owned(), id.to_owned()))
@@ -438,7 +534,7 @@ pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
             snapshot: source.snapshot.clone(),
         },
         run: report::RunInfo {
-            uuid: uuid::Uuid::new_v4().to_string(),
+            uuid: run_id.uuid.to_string(),
             argv: std::env::args_os()
                 .skip(1)
                 .map(|a| a.to_string_lossy().into_owned())

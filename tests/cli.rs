@@ -233,6 +233,31 @@ fn plan_lists_every_testcase_with_who_decides_it() {
     let of = |id: &str| main.iter().find(|t| t["id"] == id).unwrap()["implementation"].clone();
     assert_eq!(of("scs-0103-flavor-1v-4"), "native");
     assert_eq!(of("scs-0117-test-backup"), "missing");
+    assert_eq!(of("scs-0116-permissions"), "probe");
+}
+
+#[test]
+fn probes_do_not_run_from_a_snapshot_or_read_only() {
+    let snapshot = path("fixtures/compliant-cloud.json");
+    for (extra, why) in [
+        (None, "a snapshot holds no probe results"),
+        (Some("--read-only"), "--read-only forbids the probe"),
+    ] {
+        let mut args = vec!["--snapshot", &snapshot, "-t", "scs-0116-permissions"];
+        args.extend(extra);
+        let (code, report, _) = run_json(&args);
+        assert_eq!(code, 3, "{extra:?}");
+        let probe = report["testcases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == "scs-0116-permissions")
+            .unwrap();
+        assert_eq!(probe["status"], "ABORT");
+        assert_eq!(probe["check"], "scs-0116-key-manager-permissions");
+        let message = probe["findings"][0]["message"].as_str().unwrap();
+        assert!(message.contains(why), "{message}");
+    }
 }
 
 #[test]

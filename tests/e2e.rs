@@ -8,9 +8,14 @@
 
 mod common;
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
 
-use common::{assert_valid_junit, path, scs_check, text, LOOPBACK_BAD_FAILS, LOOPBACK_BAD_PASSES};
+use common::{
+    assert_valid_junit, path, scs_check, scs_check_process, text, LOOPBACK_BAD_FAILS,
+    LOOPBACK_BAD_PASSES,
+};
 use serde_json::Value;
 
 const IAAS: &str = "scopes/scs-compatible-iaas.yaml";
@@ -173,11 +178,16 @@ fn recorded_snapshot_replays_to_identical_verdicts_without_secrets() {
     for cloud in ["scs-good", "scs-bad"] {
         let snapshot_dir = tempfile::tempdir().unwrap();
         let snapshot = snapshot_dir.path().join("snapshot.json");
-        let live = run(cloud, &clouds, &["--record", snapshot.to_str().unwrap()]);
+        // Probes are not recorded; --read-only gives both runs the same reason for them.
+        let live = run(
+            cloud,
+            &clouds,
+            &["--record", snapshot.to_str().unwrap(), "--read-only"],
+        );
         let replay = run(
             "ignored",
             &clouds,
-            &["--snapshot", snapshot.to_str().unwrap()],
+            &["--snapshot", snapshot.to_str().unwrap(), "--read-only"],
         );
         assert_eq!(live.code, replay.code, "{cloud}");
         let findings = |r: &Value| -> Vec<(Value, Value, Value)> {
@@ -229,6 +239,8 @@ fn reports_of_a_live_run_validate() {
             junit.to_str().unwrap(),
             "-o",
             yaml.to_str().unwrap(),
+            // scs-bad belongs to the interrupted-probe test, which counts its secrets.
+            "--read-only",
         ],
     );
     assert_eq!(run.code, 1);
@@ -258,4 +270,213 @@ print("ok")
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn a_member_may_store_read_and_delete_a_secret() {
+    let clouds = state_dir().join("clouds.yaml");
+    let run = run("scs-good", &clouds, &["-t", "scs-0116-"]);
+    assert_eq!(status(&run.report, "scs-0116-permissions"), "PASS");
+    assert!(run.stderr.contains("leftovers: none"), "{}", run.stderr);
+    let name = created_secret(&run.stderr);
+    assert!(!barbican(&clouds, "scs-good", "list", &[]).contains(&name));
+    assert_no_secrets(&clouds, &[&run.stdout, &run.stderr]);
+}
+
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn an_admin_token_aborts_only_the_member_probe() {
+    let clouds = state_dir().join("clouds.yaml");
+    let run = run("scs-admin", &clouds, &["-t", "scs-0116-"]);
+    assert_eq!(status(&run.report, "scs-0116-permissions"), "ABORT");
+    let probe = run.report["testcases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "scs-0116-permissions")
+        .unwrap()
+        .to_string();
+    assert!(
+        probe.contains("the token has the role(s)") && probe.contains("admin"),
+        "{probe}"
+    );
+}
+
+/// Interrupted (SIGINT) and killed (SIGKILL) mid-probe in project scs-bad: the first run
+/// deletes its secret itself, the second leaves it; `cleanup` then deletes exactly that one
+/// and spares secrets whose names only look similar.
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn interrupted_runs_clean_up_and_cleanup_finds_only_our_leftovers() {
+    let clouds = state_dir().join("clouds.yaml");
+    let similar = [
+        "scs-check-notours",
+        "scs-test-x",
+        "scs-check-0123456789ab",
+        "scs-member-role-test-secret",
+    ];
+    barbican(&clouds, "scs-bad", "create", &similar);
+
+    let (mut child, name, home) = probe_held(&clouds);
+    send_signal(&child, "-INT");
+    let (code, stderr) = finish(&mut child);
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(stderr.contains("leftovers: none"), "{stderr}");
+    assert!(!barbican(&clouds, "scs-bad", "list", &[]).contains(&name));
+    drop(home);
+
+    let (mut child, name, _home) = probe_held(&clouds);
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    let (code, _) = finish(&mut child);
+    assert_eq!(code, None, "killed by a signal");
+    assert!(barbican(&clouds, "scs-bad", "list", &[]).contains(&name));
+
+    let dry = cleanup(&clouds, &["--dry-run"]);
+    assert!(
+        dry.contains(&format!("would delete secret {name}")),
+        "{dry}"
+    );
+    assert!(barbican(&clouds, "scs-bad", "list", &[]).contains(&name));
+    let done = cleanup(&clouds, &[]);
+    assert!(done.contains(&format!("deleting secret {name}")), "{done}");
+    let left = barbican(&clouds, "scs-bad", "list", &[]);
+    assert!(!left.contains(&name), "{left}");
+    for other in similar {
+        assert!(left.lines().any(|l| l == other), "{other} was deleted");
+        assert!(!done.contains(other), "{done}");
+    }
+    barbican(&clouds, "scs-bad", "delete", &similar);
+}
+
+/// The secret name a probe announced on stderr.
+fn created_secret(stderr: &str) -> String {
+    stderr
+        .lines()
+        .find_map(|l| {
+            l.split_once("creating secret ")
+                .map(|(_, n)| n.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no secret created: {stderr}"))
+}
+
+/// Starts the scs-bad probe told to hold after creating its secret; returns once it holds.
+fn probe_held(clouds: &Path) -> (Child, String, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = scs_check_process(home.path())
+        .env("OS_CLIENT_CONFIG_FILE", clouds)
+        .env("SCS_CHECK_TEST_HOLD_PROBE", "120")
+        .args([
+            "run",
+            &path(IAAS),
+            "--os-cloud",
+            "scs-bad",
+            "-t",
+            "scs-0116-permissions",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen = String::new();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("holding for") {
+            break;
+        }
+    }
+    assert!(seen.contains("holding for"), "the probe never held: {seen}");
+    // Keep reading stderr in the background so the child never blocks on a full pipe.
+    let rest =
+        std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
+    STDERR_TAILS.lock().unwrap().insert(child.id(), rest);
+    (child, created_secret(&seen), home)
+}
+
+static STDERR_TAILS: std::sync::Mutex<
+    std::collections::BTreeMap<u32, std::thread::JoinHandle<String>>,
+> = std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn send_signal(child: &Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits for the child (at most 90 s); its exit code (None if a signal ended it) and the
+/// rest of its stderr.
+fn finish(child: &mut Child) -> (Option<i32>, String) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "scs-check did not exit"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let rest = STDERR_TAILS.lock().unwrap().remove(&child.id()).unwrap();
+    (status.code(), rest.join().unwrap())
+}
+
+fn cleanup(clouds: &Path, extra: &[&str]) -> String {
+    let home = tempfile::tempdir().unwrap();
+    let output = scs_check(home.path())
+        .env("OS_CLIENT_CONFIG_FILE", clouds)
+        .args(["cleanup", "--os-cloud", "scs-bad"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    format!("{stdout}{stderr}")
+}
+
+/// Barbican as the tier's python sees it: `create`/`delete` secrets by name, `list` names
+/// (one a line), for the member of `cloud`.
+fn barbican(clouds: &Path, cloud: &str, action: &str, names: &[&str]) -> String {
+    let script = r#"
+import sys, yaml, requests
+clouds, cloud, action, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+auth = yaml.safe_load(open(clouds))["clouds"][cloud]["auth"]
+body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+    "name": auth["username"], "domain": {"name": "Default"}, "password": auth["password"]}}},
+    "scope": {"project": {"name": auth["project_name"], "domain": {"name": "Default"}}}}}
+token = requests.post(auth["auth_url"] + "/auth/tokens", json=body)
+token.raise_for_status()
+headers = {"X-Auth-Token": token.headers["X-Subject-Token"]}
+km = [e["url"] for s in token.json()["token"]["catalog"] if s["type"] == "key-manager"
+      for e in s["endpoints"] if e["interface"] == "public"][0].rstrip("/") + "/v1/secrets"
+secrets = requests.get(km + "?limit=1000", headers=headers).json()["secrets"]
+if action == "create":
+    for name in names:
+        requests.post(km, headers=headers, json={"name": name, "payload": "x",
+                      "payload_content_type": "text/plain"}).raise_for_status()
+elif action == "delete":
+    for s in secrets:
+        if s["name"] in names:
+            requests.delete(s["secret_ref"], headers=headers).raise_for_status()
+else:
+    print("\n".join(s["name"] or "" for s in secrets))
+"#;
+    let output = std::process::Command::new(venv_python())
+        .args(["-c", script])
+        .arg(clouds)
+        .args([cloud, action])
+        .args(names)
+        .output()
+        .expect("the e2e venv's python");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
 }

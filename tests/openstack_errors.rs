@@ -32,7 +32,7 @@ fn token_body(base: &str) -> Value {
         "project": {"id": "p1", "name": "demo", "domain": {"id": "default", "name": "Default"}},
         "roles": [{"id": "r1", "name": "member"}],
         "catalog": [endpoint("identity", "/identity/v3"), endpoint("compute", "/compute/v2.1"),
-                    endpoint("object-store", "/swift/v1/AUTH_p1")]
+                    endpoint("object-store", "/swift/v1/AUTH_p1"), endpoint("key-manager", "/key-manager")]
     }})
 }
 
@@ -539,4 +539,223 @@ async fn a_token_without_catalog_aborts_instead_of_failing() {
             "{id}"
         );
     }
+}
+
+const SECRET: &str = "/key-manager/v1/secrets/0b5e1c7a-0000-4000-8000-000000000001";
+
+/// The fake Keystone with a Barbican in its catalog that stores secrets as `SECRET`, or
+/// answers the creation with `refusal`; each test makes later steps misbehave.
+async fn fake_barbican(refusal: Option<ResponseTemplate>) -> MockServer {
+    let server = fake_keystone(201).await;
+    let answer = refusal.unwrap_or_else(|| {
+        ResponseTemplate::new(201)
+            .set_body_json(json!({"secret_ref": format!("{}{SECRET}", server.uri())}))
+    });
+    Mock::given(method("POST"))
+        .and(url_path("/key-manager/v1/secrets"))
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn run_probe(server: &MockServer, extra: &'static [&'static str]) -> Run {
+    let auth_url = format!("{}/identity/v3", server.uri());
+    tokio::task::spawn_blocking(move || {
+        run_configured(&auth_url, Config::CloudsYaml, "scs-0116-permissions", extra)
+    })
+    .await
+    .unwrap()
+}
+
+/// The payload the probe stored, to prove it is never shown.
+async fn stored_payload(server: &MockServer) -> String {
+    let requests = server.received_requests().await.unwrap();
+    let post = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path() == "/key-manager/v1/secrets")
+        .expect("the probe created a secret");
+    let body: Value = serde_json::from_slice(&post.body).unwrap();
+    assert!(body["name"].as_str().unwrap().starts_with("scs-check-"));
+    body["payload"].as_str().unwrap().to_owned()
+}
+
+async fn deletions(server: &MockServer) -> usize {
+    let requests = server.received_requests().await.unwrap();
+    requests
+        .iter()
+        .filter(|r| r.method.as_str() == "DELETE" && r.url.path() == SECRET)
+        .count()
+}
+
+fn assert_payload_hidden(run: &Run, payload: &str) {
+    for text in [&run.stdout, &run.stderr, &run.report.to_string()] {
+        assert!(!text.contains(payload), "the secret's payload leaked");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quota_refusal_on_create_aborts_and_leaves_nothing() {
+    for (status, message) in [
+        (403, "Quota reached for project p1"),
+        (413, "Request entity too large"),
+    ] {
+        let refusal =
+            ResponseTemplate::new(status).set_body_json(json!({"code": status, "title": message}));
+        let server = fake_barbican(Some(refusal)).await;
+        let run = run_probe(&server, &[]).await;
+        let probe = testcase(&run.report, "scs-0116-permissions");
+        assert_eq!(probe["status"], "ABORT", "{status}: {}", run.stderr);
+        assert_eq!(probe["implementation"], "probe");
+        let why = reason(&run.report, "scs-0116-permissions");
+        assert!(why.contains("quota is exhausted"), "{why}");
+        assert!(run.stderr.contains("leftovers: none"), "{}", run.stderr);
+        assert_eq!(deletions(&server).await, 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forbidden_create_fails() {
+    let refusal =
+        ResponseTemplate::new(403).set_body_json(json!({"code": 403, "title": "Forbidden"}));
+    let server = fake_barbican(Some(refusal)).await;
+    let run = run_probe(&server, &[]).await;
+    assert_eq!(
+        testcase(&run.report, "scs-0116-permissions")["status"],
+        "FAIL"
+    );
+    let why = reason(&run.report, "scs-0116-permissions");
+    assert!(why.contains("a member may not create a secret"), "{why}");
+    assert_eq!(run.code, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_probe_past_its_deadline_aborts_and_deletes_what_it_created() {
+    let server = fake_barbican(None).await;
+    Mock::given(method("GET"))
+        .and(url_path(SECRET))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(url_path(SECRET))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(url_path(SECRET))
+        .respond_with(ResponseTemplate::new(404))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let run = run_probe(&server, &["--probe-timeout", "2"]).await;
+    assert_eq!(
+        testcase(&run.report, "scs-0116-permissions")["status"],
+        "ABORT"
+    );
+    let why = reason(&run.report, "scs-0116-permissions");
+    assert!(why.contains("did not finish within 2 s"), "{why}");
+    assert_eq!(deletions(&server).await, 1);
+    assert!(run.stderr.contains("leftovers: none"), "{}", run.stderr);
+    assert_payload_hidden(&run, &stored_payload(&server).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_that_cannot_be_deleted_is_listed() {
+    let server = fake_barbican(None).await;
+    Mock::given(method("GET"))
+        .and(url_path(SECRET))
+        .respond_with(ResponseTemplate::new(500).set_body_string("internal error"))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(url_path(SECRET))
+        .respond_with(ResponseTemplate::new(500).set_body_string("internal error"))
+        .mount(&server)
+        .await;
+    let run = run_probe(&server, &[]).await;
+    let probe = testcase(&run.report, "scs-0116-permissions");
+    assert_eq!(probe["status"], "ABORT");
+    assert!(reason(&run.report, "scs-0116-permissions").contains("HTTP 500"));
+    let findings = probe["findings"].to_string();
+    assert!(
+        findings.contains("could not delete secret scs-check-")
+            && findings.contains("scs-check cleanup --os-cloud fake"),
+        "{findings}"
+    );
+    assert!(
+        run.stderr.contains("leftovers: secret scs-check-"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(deletions(&server).await, 1);
+    assert_payload_hidden(&run, &stored_payload(&server).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cleanup_deletes_only_our_old_enough_secrets() {
+    let server = fake_keystone(201).await;
+    let base = server.uri();
+    let secret = |name: &str, id: &str, created: &str| {
+        json!({"name": name, "created": created,
+               "secret_ref": format!("http://barbican.internal:9311/v1/secrets/{id}")})
+    };
+    let old = "2020-01-01T00:00:00.000000";
+    let young = chrono::Utc::now()
+        .naive_utc()
+        .format("%Y-%m-%dT%H:%M:%S%.6f")
+        .to_string();
+    let listing = json!({"total": 5, "secrets": [
+        secret("scs-check-0123456789ab-secret", "ours-old", old),
+        secret("scs-check-abcdef012345-secret", "ours-young", &young),
+        secret("scs-check-notours", "similar", old),
+        secret("scs-test-x", "upstream", old),
+        secret("my-secret", "user", old),
+    ]});
+    Mock::given(method("GET"))
+        .and(url_path("/key-manager/v1/secrets"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(listing))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(url_path("/key-manager/v1/secrets/ours-old"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let auth_url = format!("{base}/identity/v3");
+    let output = tokio::task::spawn_blocking(move || {
+        let home = tempfile::tempdir().unwrap();
+        let mut command = scs_check(home.path());
+        command.arg("cleanup");
+        configure(&mut command, home.path(), &auth_url, Config::CloudsYaml);
+        command.args(["--older-than", "1h"]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("deleting secret scs-check-0123456789ab-secret"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("keeping 1 of our resources younger"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("leftovers: none"), "{stderr}");
+    let deleted: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "DELETE")
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(deleted, ["/key-manager/v1/secrets/ours-old"]);
 }

@@ -257,11 +257,6 @@ pub fn for_testcase(testcase: &str) -> Option<&'static Check> {
     CHECKS.iter().find(|c| c.implements(testcase))
 }
 
-/// Whether the check called `check` exists and decides `testcase`.
-pub fn implements(check: &str, testcase: &str) -> bool {
-    by_name(check).is_some_and(|c| c.implements(testcase))
-}
-
 pub fn names() -> Vec<&'static str> {
     CHECKS.iter().map(|c| c.name).collect()
 }

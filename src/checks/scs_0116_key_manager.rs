@@ -2,7 +2,8 @@
 //!
 //! Testcase `scs-0116-presence` (recommended target): the token's service catalog lists a
 //! `key-manager` service with an endpoint. Whether a member may store secrets there
-//! (`scs-0116-permissions`) needs a secret created and deleted, so it is a probe, not here.
+//! (`scs-0116-permissions`) needs a secret created and deleted, so it is a probe:
+//! `crate::probes::key_manager`.
 
 use super::{Check, Context, Finding, Outcome};
 use crate::facts::{FactKind, FactUnavailable, Facts};

@@ -183,9 +183,9 @@ pub struct TestcaseReport {
     pub url: Option<String>,
     pub section: Option<String>,
     pub lifetime: Lifetime,
-    /// `native`, `manual` or `missing`.
+    /// `native`, `probe`, `manual` or `missing`.
     pub implementation: String,
-    /// The native check that decided it.
+    /// The native check or probe that decided it.
     pub check: Option<String>,
     pub standard: Option<String>,
     pub status: Status,

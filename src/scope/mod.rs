@@ -302,7 +302,7 @@ impl Resolver<'_> {
                     implemented_by: tc.implemented_by.as_ref().map(|c| c.value.clone()),
                 };
                 if let Some(check) = &tc.implemented_by {
-                    if !crate::checks::implements(&check.value, &tc.id.value) {
+                    if !crate::plan::implements(&check.value, &tc.id.value) {
                         return Err(self.error(
                             check.referenced,
                             format!(
@@ -310,8 +310,8 @@ impl Resolver<'_> {
                                 tc.id.value, check.value
                             ),
                             &format!(
-                                "use one of the checks listed by `scs-check plan`: {}",
-                                crate::checks::names().join(", ")
+                                "use one of the checks and probes listed by `scs-check plan`: {}",
+                                crate::plan::decider_names().join(", ")
                             ),
                         ));
                     }

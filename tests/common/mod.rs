@@ -19,7 +19,12 @@ pub fn path(relative: &str) -> String {
 /// The binary with an empty HOME and no OS_* variables from the developer's shell, so
 /// only what a test configures is seen (and anything written to HOME would show up).
 pub fn scs_check(home: &Path) -> Command {
-    let mut command = Command::cargo_bin("scs-check").expect("binary built");
+    Command::from_std(scs_check_process(home))
+}
+
+/// [`scs_check`] as a plain process, for tests that signal or kill it while it runs.
+pub fn scs_check_process(home: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("scs-check"));
     for (key, _) in std::env::vars() {
         if key.starts_with("OS_") {
             command.env_remove(key);

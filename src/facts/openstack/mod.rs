@@ -46,15 +46,25 @@ pub struct Session {
     timeout: Duration,
 }
 
-enum RequestError {
+/// Why a request failed: the service's answer (status and an excerpt of the body), or no
+/// usable answer at all (connection, timeout, unexpected JSON).
+#[derive(Debug)]
+pub(crate) enum RequestError {
     Status(u16, String),
     Other(String),
 }
 
 impl RequestError {
-    fn into_reason(self) -> String {
+    pub(crate) fn into_reason(self) -> String {
         match self {
             Self::Status(_, reason) | Self::Other(reason) => reason,
+        }
+    }
+
+    pub(crate) fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status(status, _) => Some(*status),
+            Self::Other(_) => None,
         }
     }
 }
@@ -217,33 +227,60 @@ impl Session {
         url: &url::Url,
         headers: &[(&str, &str)],
     ) -> Result<T, RequestError> {
+        let body = self.send(http::Method::GET, url, headers, None).await?;
+        serde_json::from_slice(&body).map_err(|e| {
+            RequestError::Other(format!(
+                "GET {url}: the answer is not the expected JSON: {e}"
+            ))
+        })
+    }
+
+    /// One authenticated request under the concurrency bound; the body of a successful
+    /// answer, or the error. A JSON `body` is sent as `application/json`. Errors quote
+    /// the service's answer, never the request body (it may carry a secret).
+    pub(crate) async fn send(
+        &self,
+        method: http::Method,
+        url: &url::Url,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<Vec<u8>, RequestError> {
         let _permit = self
             .requests
             .acquire()
             .await
             .expect("semaphore never closed");
         let mut request = http::Request::builder()
-            .method(http::Method::GET)
+            .method(method.clone())
             .uri(url.as_str())
-            .header("Accept", "application/json")
             // Lets operators tell our requests apart in their API logs.
             .header(
                 "User-Agent",
                 concat!("scs-check/", env!("CARGO_PKG_VERSION")),
             );
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("Accept"))
+        {
+            request = request.header("Accept", "application/json");
+        }
+        if body.is_some() {
+            request = request.header("Content-Type", "application/json");
+        }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
         let started = std::time::Instant::now();
+        let payload = body.map_or_else(Vec::new, |b| b.to_string().into_bytes());
         let response = self
             .client
-            .rest_async(request, Vec::new())
+            .rest_async(request, payload)
             .await
-            .map_err(|e| RequestError::Other(format!("GET {url}: {}", error_chain(&e))))?;
+            .map_err(|e| RequestError::Other(format!("{method} {url}: {}", error_chain(&e))))?;
         let status = response.status();
         // URL and status only: headers carry the token, bodies may carry anything.
         tracing::debug!(
-            "GET {url} -> {status} in {} ms ({} bytes)",
+            "{method} {url} -> {status} in {} ms ({} bytes)",
             started.elapsed().as_millis(),
             response.body().len()
         );
@@ -252,14 +289,40 @@ impl Session {
             let excerpt: String = body.chars().take(300).collect();
             return Err(RequestError::Status(
                 status.as_u16(),
-                format!("GET {url}: HTTP {status}: {}", excerpt.trim()),
+                format!("{method} {url}: HTTP {status}: {}", excerpt.trim()),
             ));
         }
-        serde_json::from_slice(response.body()).map_err(|e| {
-            RequestError::Other(format!(
-                "GET {url}: the answer is not the expected JSON: {e}"
-            ))
-        })
+        Ok(response.into_body().to_vec())
+    }
+
+    /// The names of the roles the token carries (`member`, `reader`, …).
+    pub(crate) fn token_roles(&self) -> Vec<String> {
+        self.client
+            .get_auth_info()
+            .and_then(|info| info.token.roles)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|role| role.name)
+            .collect()
+    }
+
+    /// The catalog URL of a service type for the configured interface, if the token lists one.
+    pub(crate) fn catalog_url(&self, service_type: &str) -> Result<Option<url::Url>, String> {
+        let catalog = self.catalog()?;
+        let Some(endpoint) = catalog
+            .with_endpoints(service_type)
+            .flat_map(|s| &s.endpoints)
+            .find(|e| e.interface == self.interface)
+        else {
+            return Ok(None);
+        };
+        url::Url::parse(&endpoint.url)
+            .map(Some)
+            .map_err(|e| format!("{service_type} endpoint {}: {e}", endpoint.url))
+    }
+
+    pub(crate) fn cloud_name(&self) -> &str {
+        &self.cloud
     }
 
     /// All flavors the project can use, with extra specs, following pagination.
@@ -469,7 +532,11 @@ impl Session {
 
 /// `path` below API `version` of a service: version discovery usually leaves the endpoint
 /// at the version (`…/v2.0/`), but a catalog may list the service's root instead.
-fn join_versioned(base: &url::Url, version: &str, path: &str) -> Result<url::Url, String> {
+pub(crate) fn join_versioned(
+    base: &url::Url,
+    version: &str,
+    path: &str,
+) -> Result<url::Url, String> {
     let at_version = base
         .path_segments()
         .and_then(|mut segments| segments.rfind(|s| !s.is_empty()))
@@ -481,7 +548,7 @@ fn join_versioned(base: &url::Url, version: &str, path: &str) -> Result<url::Url
     }
 }
 
-fn join(base: &url::Url, path: &str) -> Result<url::Url, String> {
+pub(crate) fn join(base: &url::Url, path: &str) -> Result<url::Url, String> {
     let mut base = base.clone();
     if !base.path().ends_with('/') {
         base.set_path(&format!("{}/", base.path()));

@@ -1,0 +1,193 @@
+//! `scs-check cleanup`: deletes what earlier runs left behind — a run killed by SIGKILL, a
+//! power cut — found by the name prefix of [`super::naming`], and nothing else.
+//!
+//! Probes create only key manager secrets so far, so only Barbican is searched. Secrets
+//! are listed (metadata only, never payloads), those whose names [`is_ours`] are deleted
+//! (older than `--older-than`, if given), each waited for.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use chrono::{NaiveDateTime, Utc};
+use serde::Deserialize;
+
+use super::ledger::{delete_and_wait, leftovers_line, Leftover, Resource};
+use super::naming::{is_ours, PREFIX};
+use crate::cli::CleanupArgs;
+use crate::facts::openstack::{self, join_versioned, Session};
+use crate::run::Output;
+
+/// Secrets listed per request.
+const PAGE: usize = 100;
+const DELETE_DEADLINE: Duration = Duration::from_secs(60);
+
+/// A leftover found in the cloud, with its age if the API tells it.
+struct Found {
+    resource: Resource,
+    created: Option<NaiveDateTime>,
+}
+
+/// Runs the command; the exit code is 0 when everything found is gone (or, with
+/// `--dry-run`, was listed), 1 when something could not be deleted.
+pub fn run(args: &CleanupArgs, output: &Output) -> Result<i32> {
+    let cloud = openstack::config::resolve(args.os_cloud.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let timeout = Duration::from_secs(args.timeout);
+    runtime.block_on(async {
+        let session = openstack::connect(&cloud, timeout, 4)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let found = secrets(&session).await.map_err(anyhow::Error::msg)?;
+        let now = Utc::now().naive_utc();
+        let (old, young): (Vec<Found>, Vec<Found>) = found.into_iter().partition(|f| {
+            args.older_than.is_none_or(|age| {
+                // Of unknown age: kept, it may belong to a run still going.
+                f.created
+                    .is_some_and(|created| (now - created).to_std().unwrap_or_default() >= age)
+            })
+        });
+        let say = |line: String| {
+            if !output.quiet {
+                println!("{line}");
+            }
+        };
+        if !young.is_empty() {
+            say(format!(
+                "keeping {} of our resources younger than --older-than (a run may still use them)",
+                young.len()
+            ));
+        }
+        if old.is_empty() && young.is_empty() {
+            say(format!(
+                "nothing to delete: no resource named {PREFIX}<run id>-… in cloud `{}`",
+                session.cloud_name()
+            ));
+        }
+        if old.is_empty() {
+            return Ok(0);
+        }
+        let mut leftovers = Vec::new();
+        for found in old {
+            let age = found
+                .created
+                .map(|c| format!(", created {c} UTC"))
+                .unwrap_or_default();
+            if args.dry_run {
+                say(format!("would delete {}{age}", found.resource));
+                continue;
+            }
+            say(format!("deleting {}{age}", found.resource));
+            if let Err(reason) =
+                delete_and_wait(&session, &found.resource.url, DELETE_DEADLINE).await
+            {
+                leftovers.push(Leftover {
+                    resource: found.resource,
+                    reason,
+                });
+            }
+        }
+        if !args.dry_run {
+            eprintln!("{}", leftovers_line(&leftovers, session.cloud_name()));
+        }
+        Ok(if leftovers.is_empty() { 0 } else { 1 })
+    })
+}
+
+/// Our secrets in the key manager (none if the catalog has no key manager).
+async fn secrets(session: &Session) -> Result<Vec<Found>, String> {
+    #[derive(Deserialize)]
+    struct Page {
+        secrets: Vec<Secret>,
+        #[serde(default)]
+        total: Option<usize>,
+    }
+    #[derive(Deserialize)]
+    struct Secret {
+        #[serde(default)]
+        name: Option<String>,
+        secret_ref: String,
+        #[serde(default)]
+        created: Option<String>,
+    }
+    let Some(base) = session.catalog_url("key-manager")? else {
+        return Ok(Vec::new());
+    };
+    let list = join_versioned(&base, "v1", "secrets")?;
+    let mut found = Vec::new();
+    let mut offset = 0;
+    loop {
+        let mut url = list.clone();
+        url.set_query(Some(&format!("limit={PAGE}&offset={offset}")));
+        let body = session
+            .send(http::Method::GET, &url, &[], None)
+            .await
+            .map_err(|e| e.into_reason())?;
+        let page: Page = serde_json::from_slice(&body)
+            .map_err(|e| format!("GET {url}: not a Barbican secret list: {e}"))?;
+        let count = page.secrets.len();
+        for secret in page.secrets {
+            let Some(name) = secret.name.filter(|n| is_ours(n)) else {
+                continue;
+            };
+            let id = secret.secret_ref.rsplit('/').find(|s| !s.is_empty());
+            let Some(id) = id else { continue };
+            found.push(Found {
+                resource: Resource {
+                    kind: "secret",
+                    name,
+                    url: openstack::join(&list, id)?,
+                },
+                created: secret.created.as_deref().and_then(parse_created),
+            });
+        }
+        offset += count;
+        if count < PAGE || page.total.is_some_and(|total| offset >= total) {
+            return Ok(found);
+        }
+    }
+}
+
+/// Barbican writes `created` in UTC without an offset; an offset is accepted too.
+fn parse_created(text: &str) -> Option<NaiveDateTime> {
+    text.parse::<NaiveDateTime>().ok().or_else(|| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|d| d.naive_utc())
+    })
+}
+
+/// `--older-than`: a number with unit `s`, `m`, `h` or `d`, e.g. `90m` or `1h`.
+pub fn parse_age(text: &str) -> Result<Duration, String> {
+    let error = || format!("`{text}`: expected a number and a unit (s, m, h, d), e.g. 1h or 30m");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(error)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| error())?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(error()),
+    };
+    Ok(Duration::from_secs(number * seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_age;
+    use std::time::Duration;
+
+    #[test]
+    fn ages_have_a_unit() {
+        assert_eq!(parse_age("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_age("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_age("0s"), Ok(Duration::ZERO));
+        for bad in ["1", "h", "1w", "-1h", "1.5h", ""] {
+            assert!(parse_age(bad).is_err(), "{bad}");
+        }
+    }
+}

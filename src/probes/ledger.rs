@@ -1,0 +1,134 @@
+//! The ledger of what a run created, and deleting resources for good.
+//!
+//! A probe records a resource the moment the cloud returns its id. [`Ledger::clean_up`]
+//! deletes everything recorded, newest first, waiting until each is really gone; what cannot
+//! be deleted within the deadline comes back as a [`Leftover`] for the report and stderr.
+
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::facts::openstack::Session;
+
+/// One resource a probe created, addressed by its API URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// `secret`, `volume`, … (for messages).
+    pub kind: &'static str,
+    pub name: String,
+    pub url: url::Url,
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} ({})", self.kind, self.name, self.url)
+    }
+}
+
+/// A resource that could not be deleted, and why.
+#[derive(Debug, Clone)]
+pub struct Leftover {
+    pub resource: Resource,
+    pub reason: String,
+}
+
+impl fmt::Display for Leftover {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.resource, self.reason)
+    }
+}
+
+#[derive(Default)]
+pub struct Ledger {
+    created: Mutex<Vec<Resource>>,
+}
+
+impl Ledger {
+    pub fn record(&self, resource: Resource) {
+        self.lock().push(resource);
+    }
+
+    /// Everything recorded and not yet deleted, oldest first.
+    pub fn remaining(&self) -> Vec<Resource> {
+        self.lock().clone()
+    }
+
+    /// Deletes `resource` (waiting until it is gone) and takes it off the ledger; a probe
+    /// whose test includes deleting uses this, so a failed deletion stays recorded.
+    pub async fn delete(
+        &self,
+        session: &Session,
+        resource: &Resource,
+        deadline: Duration,
+    ) -> Result<(), String> {
+        delete_and_wait(session, &resource.url, deadline).await?;
+        self.lock().retain(|r| r != resource);
+        Ok(())
+    }
+
+    /// Deletes everything recorded, newest first, all within `deadline`; returns what is
+    /// still there.
+    pub async fn clean_up(&self, session: &Session, deadline: Duration) -> Vec<Leftover> {
+        let until = Instant::now() + deadline;
+        let mut leftovers = Vec::new();
+        for resource in self.remaining().into_iter().rev() {
+            let left = until.saturating_duration_since(Instant::now());
+            if let Err(reason) = self.delete(session, &resource, left).await {
+                leftovers.push(Leftover { resource, reason });
+            }
+        }
+        leftovers
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Resource>> {
+        // A panic elsewhere must not stop the cleanup: the list itself is always consistent.
+        self.created.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// `DELETE url`, then `GET url` until it answers 404, all within `deadline`. A resource that
+/// is already gone counts as deleted.
+pub async fn delete_and_wait(
+    session: &Session,
+    url: &url::Url,
+    deadline: Duration,
+) -> Result<(), String> {
+    let attempt = async {
+        match session.send(http::Method::DELETE, url, &[], None).await {
+            Ok(_) => {}
+            Err(e) if e.status() == Some(404) => return Ok(()),
+            Err(e) => return Err(e.into_reason()),
+        }
+        let mut pause = Duration::from_millis(250);
+        loop {
+            match session.send(http::Method::GET, url, &[], None).await {
+                Err(e) if e.status() == Some(404) => return Ok(()),
+                _ => tokio::time::sleep(pause).await,
+            }
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+    };
+    tokio::time::timeout(deadline, attempt)
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "not gone within {} s of asking to delete it",
+                deadline.as_secs()
+            ))
+        })
+}
+
+/// The stderr line naming what a run left behind (`leftovers: none` when nothing).
+pub fn leftovers_line(leftovers: &[Leftover], cloud: &str) -> String {
+    if leftovers.is_empty() {
+        return "leftovers: none".to_owned();
+    }
+    let listed = leftovers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    format!("leftovers: {listed}; delete them with `scs-check cleanup --os-cloud {cloud}`")
+}

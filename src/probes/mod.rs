@@ -1,0 +1,97 @@
+//! Probes: testcases decided by acting on the cloud — creating, using and deleting resources —
+//! instead of reading it.
+//!
+//! Checks stay pure functions of facts. A probe is its own kind of implementation
+//! ([`crate::plan::Implementation::Probe`]): `run.rs` runs the selected probes after the facts,
+//! on the same authenticated session, one after another, each under its own deadline. A probe
+//! is not a fact because it has side effects: it must not run under `--read-only`, cannot be
+//! replayed from a snapshot, and needs the cleanup guarantees below.
+//!
+//! Every resource a probe creates is named `scs-check-<run id>-<what>` ([`naming`]) and put
+//! in the [`ledger::Ledger`] as soon as the cloud returns its id. After every probe, whatever
+//! its outcome (pass, fail, timeout, HTTP error), and on SIGINT/SIGTERM, the ledger is emptied
+//! in reverse order, each deletion waited for ([`runner`]); what cannot be deleted is listed.
+//! `scs-check cleanup` finds what a killed run left, by the name prefix ([`cleanup`]). Nothing
+//! without the prefix is ever deleted.
+
+pub mod cleanup;
+pub mod key_manager;
+pub mod ledger;
+pub mod naming;
+pub mod runner;
+
+use futures::future::BoxFuture;
+
+use self::ledger::Ledger;
+use self::naming::RunId;
+use crate::checks::Outcome;
+use crate::facts::openstack::Session;
+
+/// A native probe module.
+pub struct Probe {
+    /// Stable name used in scope files (`implemented_by`) and reports.
+    pub name: &'static str,
+    /// The standard (and version) whose text the rules follow.
+    pub standard: &'static str,
+    /// What it creates in the cloud, for progress lines and `--read-only`.
+    pub creates: &'static str,
+    /// Testcase ids this probe decides.
+    pub testcases: fn() -> Vec<String>,
+    /// Decides one testcase; every resource it creates goes into the context's ledger.
+    pub run: for<'a> fn(&'a str, &'a ProbeContext<'a>) -> BoxFuture<'a, Outcome>,
+}
+
+impl Probe {
+    pub fn implements(&self, testcase: &str) -> bool {
+        (self.testcases)().iter().any(|id| id == testcase)
+    }
+}
+
+/// What a probe works with.
+pub struct ProbeContext<'a> {
+    pub session: &'a Session,
+    pub ledger: &'a Ledger,
+    pub run_id: &'a RunId,
+    /// Progress lines go to stderr unless `-q`.
+    pub quiet: bool,
+    /// The testcase, for progress lines.
+    pub testcase: &'a str,
+}
+
+impl ProbeContext<'_> {
+    pub fn say(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("probe {}: {message}", self.testcase);
+        }
+    }
+
+    /// Test hook: with `SCS_CHECK_TEST_HOLD_PROBE=SECONDS`, waits that long after the
+    /// probe's resources exist, so tests can interrupt or kill a run mid-probe.
+    pub async fn hold_for_tests(&self) {
+        let Some(seconds) = std::env::var("SCS_CHECK_TEST_HOLD_PROBE")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+        else {
+            return;
+        };
+        self.say(&format!(
+            "holding for {seconds} s (SCS_CHECK_TEST_HOLD_PROBE is set)"
+        ));
+        tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+    }
+}
+
+static PROBES: &[Probe] = &[key_manager::PROBE];
+
+pub fn by_name(name: &str) -> Option<&'static Probe> {
+    PROBES.iter().find(|p| p.name == name)
+}
+
+/// The probe deciding `testcase`, if we have one.
+pub fn for_testcase(testcase: &str) -> Option<&'static Probe> {
+    PROBES.iter().find(|p| p.implements(testcase))
+}
+
+pub fn names() -> Vec<&'static str> {
+    PROBES.iter().map(|p| p.name).collect()
+}

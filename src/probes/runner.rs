@@ -1,0 +1,148 @@
+//! Runs the selected probes one after another, each under its deadline, empties the ledger
+//! after each, and turns SIGINT/SIGTERM into a cleanup before exit.
+//!
+//! The signal handlers are installed when the first probe starts (before that, nothing needs
+//! cleaning up and the default handlers end the process). On a signal the running probe is
+//! dropped — its request in flight is cancelled — and the ledger is emptied under its own
+//! deadline; a second signal stops the cleanup and lists what is left. The handlers stay
+//! installed after the probes (tokio cannot restore the defaults); what remains of the run,
+//! writing the reports, takes milliseconds.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use tokio::signal::unix::{signal, Signal, SignalKind};
+
+use super::ledger::{leftovers_line, Ledger, Leftover};
+use super::naming::RunId;
+use super::{Probe, ProbeContext};
+use crate::checks::{Finding, Outcome};
+use crate::facts::openstack::Session;
+
+/// How long the cleanup after a probe, or after a signal, may take.
+pub const CLEANUP_DEADLINE: Duration = Duration::from_secs(60);
+
+/// A probe's outcome and how long it took, cleanup included.
+pub struct ProbeResult {
+    pub outcome: Outcome,
+    pub duration_ms: f64,
+}
+
+/// The run was interrupted; the exit code is 128 + the signal number, as shells report it.
+pub struct Interrupted {
+    pub signal: &'static str,
+    pub exit_code: i32,
+}
+
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn next(&mut self) -> Interrupted {
+        tokio::select! {
+            _ = self.interrupt.recv() => Interrupted { signal: "SIGINT", exit_code: 130 },
+            _ = self.terminate.recv() => Interrupted { signal: "SIGTERM", exit_code: 143 },
+        }
+    }
+}
+
+/// Runs `(probe, testcase)` pairs in order; every resource they create is deleted again
+/// before this returns, or listed (in the outcome's findings and on stderr).
+pub async fn run_all(
+    session: &Session,
+    probes: &[(&'static Probe, String)],
+    run_id: &RunId,
+    timeout: Duration,
+    quiet: bool,
+) -> Result<BTreeMap<String, ProbeResult>, Interrupted> {
+    let ledger = Ledger::default();
+    let mut signals = match Signals::install() {
+        Ok(signals) => signals,
+        Err(e) => {
+            let reason = format!(
+                "not run: cannot install the SIGINT/SIGTERM handlers that guarantee cleanup: {e}"
+            );
+            return Ok(probes
+                .iter()
+                .map(|(_, testcase)| {
+                    let outcome = Outcome::abort(reason.clone());
+                    let result = ProbeResult {
+                        outcome,
+                        duration_ms: 0.0,
+                    };
+                    (testcase.clone(), result)
+                })
+                .collect());
+        }
+    };
+    let mut results = BTreeMap::new();
+    for (probe, testcase) in probes {
+        let context = ProbeContext {
+            session,
+            ledger: &ledger,
+            run_id,
+            quiet,
+            testcase,
+        };
+        let started = Instant::now();
+        context.say(&format!(
+            "{} creates {} (at most {} s)",
+            probe.name,
+            probe.creates,
+            timeout.as_secs()
+        ));
+        let outcome = tokio::select! {
+            outcome = tokio::time::timeout(timeout, (probe.run)(testcase, &context)) => {
+                outcome.unwrap_or_else(|_| Outcome::abort(format!(
+                    "the probe did not finish within {} s (--probe-timeout); what it created \
+                     is deleted again",
+                    timeout.as_secs()
+                )))
+            }
+            interrupted = signals.next() => {
+                if !quiet {
+                    eprintln!("{}: deleting what the probes created …", interrupted.signal);
+                }
+                let leftovers = tokio::select! {
+                    leftovers = ledger.clean_up(session, CLEANUP_DEADLINE) => leftovers,
+                    _ = signals.next() => ledger.remaining().into_iter().map(|resource| Leftover {
+                        resource,
+                        reason: "cleanup stopped by a second signal".to_owned(),
+                    }).collect(),
+                };
+                eprintln!("{}", leftovers_line(&leftovers, session.cloud_name()));
+                return Err(interrupted);
+            }
+        };
+        let leftovers = ledger.clean_up(session, CLEANUP_DEADLINE).await;
+        if !leftovers.is_empty() || !quiet {
+            eprintln!("{}", leftovers_line(&leftovers, session.cloud_name()));
+        }
+        let mut outcome = outcome;
+        outcome.findings.extend(leftovers.iter().map(|left| {
+            Finding::warning(
+                Some(&left.resource.name),
+                format!(
+                    "could not delete {left}; delete it with `scs-check cleanup --os-cloud {}`",
+                    session.cloud_name()
+                ),
+            )
+        }));
+        context.say(&format!("{:?}", outcome.verdict).to_uppercase());
+        let result = ProbeResult {
+            outcome,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        };
+        results.insert(testcase.clone(), result);
+    }
+    Ok(results)
+}
