@@ -349,6 +349,10 @@ pub struct RunAllArgs {
     /// Preset: which scopes and subjects to run
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub preset: String,
+    /// Run these subjects instead of the preset's (repeatable; as the upstream runner's
+    /// --subject), e.g. one per nightly CI job
+    #[arg(long = "subject", value_name = "NAME")]
+    pub subjects: Vec<String>,
     /// Runs at the same time at most [default: the preset's `workers`, else 4]
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
     pub jobs: Option<u64>,

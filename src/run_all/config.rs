@@ -93,8 +93,9 @@ fn check_subject_name(path: &Path, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Reads `path` and lists the runs of `preset`.
-pub fn load(path: &Path, preset: &str) -> Result<Batch> {
+/// Reads `path` and lists the runs of `preset`, of its subjects or of `subjects` when some
+/// are given.
+pub fn load(path: &Path, preset: &str, subjects: &[String]) -> Result<Batch> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the run-all config {}", path.display()))?;
     let file: File = toml::from_str(&text).map_err(|error| {
@@ -122,7 +123,12 @@ pub fn load(path: &Path, preset: &str) -> Result<Batch> {
         .map(|s| s.mapping.clone())
         .unwrap_or_default();
     let mut jobs = Vec::new();
-    for subject in &chosen.subjects {
+    let subjects = if subjects.is_empty() {
+        &chosen.subjects
+    } else {
+        subjects
+    };
+    for subject in subjects {
         check_subject_name(path, subject)?;
         if subject == DEFAULT_SUBJECT {
             bail!(
@@ -180,10 +186,14 @@ mod tests {
     use super::*;
 
     fn load_text(text: &str, preset: &str) -> Result<Batch> {
+        load_subjects(text, preset, &[])
+    }
+
+    fn load_subjects(text: &str, preset: &str, subjects: &[String]) -> Result<Batch> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         std::fs::write(&path, text).unwrap();
-        load(&path, preset).map(|mut batch| {
+        load(&path, preset, subjects).map(|mut batch| {
             // Paths relative to the temp dir, for comparisons.
             for job in &mut batch.jobs {
                 job.spec = job.spec.strip_prefix(dir.path()).unwrap().to_path_buf();
@@ -238,6 +248,22 @@ kubeconfig = ""
         assert_eq!(other.variables["subject_root"], "other");
         assert_eq!(other.variables["snapshot"], "other.json");
         assert!(!other.variables.contains_key("kubeconfig"));
+    }
+
+    #[test]
+    fn subjects_given_replace_the_presets() {
+        let batch = load_subjects(UPSTREAM, "default", &["pco-prod1".to_owned()]).unwrap();
+        assert_eq!(batch.jobs.len(), 1);
+        assert_eq!(batch.jobs[0].variables["os_cloud"], "pco-prod1");
+    }
+
+    #[test]
+    fn the_zuul_jobs_config_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("zuul/subjects.toml");
+        for preset in ["nightly", "certification"] {
+            let batch = load(&path, preset, &[]).unwrap();
+            assert!(!batch.jobs.is_empty());
+        }
     }
 
     #[test]

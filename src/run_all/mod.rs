@@ -244,7 +244,7 @@ fn summary(finished: &[Finished], exit_code: i32) -> String {
 }
 
 pub fn run(args: &RunAllArgs, output: &Output) -> Result<i32> {
-    let batch = config::load(&args.config, &args.preset)?;
+    let batch = config::load(&args.config, &args.preset, &args.subjects)?;
     std::fs::create_dir_all(&args.output).with_context(|| {
         format!(
             "cannot create the output directory {}",
