@@ -240,6 +240,9 @@ pub struct Selection {
     pub date: Option<NaiveDate>,
 }
 
+/// Requests a run sends to the cloud at the same time at most, unless `--concurrency` says.
+pub const DEFAULT_CONCURRENCY: u64 = 8;
+
 #[derive(Args)]
 pub struct RunArgs {
     #[command(flatten)]
@@ -292,7 +295,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
     /// Requests sent to the cloud at the same time at most
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: u64,
 }
 

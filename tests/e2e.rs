@@ -337,4 +337,6 @@ fn run_all_checks_both_projects_live_and_broken_clouds_only_fail_themselves() {
     assert!(!native.is_empty());
     assert!(native.iter().all(|t| t["status"] == "ABORT"), "{native:?}");
     assert_no_secrets(&tier_clouds, &[&stdout, &stderr, &combined]);
+    // Concurrent runs leave no state of the OpenStack SDK behind either.
+    assert!(!home.path().join(".osc").exists());
 }

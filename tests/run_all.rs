@@ -26,6 +26,10 @@ workers = 2
 scopes = ["scs-compatible-iaas"]
 subjects = ["delegated-good", "broken", "delegated-demo", "{ACCOUNT}"]
 
+[presets.broken-only]
+scopes = ["scs-compatible-iaas"]
+subjects = ["broken"]
+
 [scopes.scs-compatible-iaas]
 spec = "{scope}"
 
@@ -133,7 +137,7 @@ fn config_mistakes_are_usage_errors_before_anything_runs() {
     assert_eq!(output.status.code(), Some(2));
     let (_, stderr) = text(&output);
     assert!(
-        stderr.contains("no preset \"nightly\"; the file has: default, with-broken"),
+        stderr.contains("no preset \"nightly\"; the file has: broken-only, default, with-broken"),
         "{stderr}"
     );
     assert!(!home.path().join("reports").exists());
@@ -144,11 +148,12 @@ async fn the_combined_report_is_signed_and_uploaded_once() {
     let setup = Setup::new();
     let server = setup.monitor(0).await;
     let config = write_config(setup.dir.path());
-    let run_all = |password_file: &str| {
+    let run_all = |password_file: &str, preset: &str| {
         let mut command = scs_check(setup.dir.path());
         command
             .args(["run-all", "--config"])
             .arg(&config)
+            .args(["--preset", preset])
             .args(["-o", "out", "--upload", "--monitor", &server.uri()])
             .args(["--account", ACCOUNT, "--key"])
             .arg(setup.path("key"))
@@ -162,7 +167,7 @@ async fn the_combined_report_is_signed_and_uploaded_once() {
         }
     };
 
-    let (code, stdout, stderr) = run_all(setup.path("password").to_str().unwrap()).await;
+    let (code, stdout, stderr) = run_all(setup.path("password").to_str().unwrap(), "default").await;
     // The worst run failed; the upload landed.
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stdout.contains("report.yaml: accepted by"), "{stdout}");
@@ -175,12 +180,22 @@ async fn the_combined_report_is_signed_and_uploaded_once() {
     // A refused upload is exit code 5, whatever the runs said; the password is never shown.
     let wrong = setup.path("wrong-password");
     std::fs::write(&wrong, "Wr0ng-Secret-pw").unwrap();
-    let (code, stdout, stderr) = run_all(wrong.to_str().unwrap()).await;
+    let (code, stdout, stderr) = run_all(wrong.to_str().unwrap(), "default").await;
     assert_eq!(code, 5, "{stdout}{stderr}");
     assert!(stderr.contains("NOT uploaded"), "{stderr}");
     for secret in ["Wr0ng-Secret-pw", PASSWORD] {
         assert!(!stdout.contains(secret) && !stderr.contains(secret));
     }
+
+    // No run produced a report: nothing is sent (the monitor would refuse an empty file).
+    let before = server.received_requests().await.unwrap().len();
+    let (code, _, stderr) = run_all(setup.path("password").to_str().unwrap(), "broken-only").await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("no run produced a report; nothing uploaded"),
+        "{stderr}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), before);
 }
 
 #[test]

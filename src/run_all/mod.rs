@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::cli::{RunAllArgs, RunArgs, Selection};
+use crate::cli::{RunAllArgs, RunArgs, Selection, DEFAULT_CONCURRENCY};
 use crate::report::{self, exit, RunReport};
 use crate::report_command::{upload_reports, UploadSettings};
 use crate::run::{self, Output};
@@ -110,7 +110,7 @@ fn run_args(job: &Job, args: &RunAllArgs) -> (RunArgs, Vec<String>) {
         snapshot: job.variables.get(SNAPSHOT).map(PathBuf::from),
         record: None,
         timeout: args.timeout,
-        concurrency: 8,
+        concurrency: DEFAULT_CONCURRENCY,
     };
     (run, argv)
 }
@@ -263,7 +263,13 @@ pub fn run(args: &RunAllArgs, output: &Output) -> Result<i32> {
         .map(Finished::exit_code)
         .fold(exit::PASS, worse);
     let combined = write_reports(&args.output, &finished)?;
-    if let Some(monitor) = args.monitor() {
+    let documents = finished.iter().filter(|f| f.outcome.is_ok()).count();
+    if documents == 0 && args.upload {
+        eprintln!(
+            "{}: no run produced a report; nothing uploaded",
+            combined.display()
+        );
+    } else if let Some(monitor) = args.monitor() {
         let settings = UploadSettings {
             timeout: Duration::from_secs(60),
             tries: 3,
