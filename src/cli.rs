@@ -67,6 +67,10 @@ pub enum Command {
     /// canonical and short names, and the flavor a name promises
     #[command(after_help = FLAVOR_NAME_HELP)]
     FlavorName(FlavorNameArgs),
+    /// Test many subjects (clouds, clusters) against their scopes in parallel, as a nightly
+    /// job does: one combined report, per-run JUnit and JSON, optional signed upload
+    #[command(name = "run-all", after_help = RUN_ALL_HELP)]
+    RunAll(Box<RunAllArgs>),
     /// Sign, verify, upload and re-render reports (for certification pipelines)
     #[command(subcommand)]
     Report(ReportCommand),
@@ -274,6 +278,19 @@ pub struct UploadArgs {
     /// Report files (the YAML of `run -o`), uploaded in this order
     #[arg(value_name = "REPORT", required = true)]
     pub reports: Vec<PathBuf>,
+    #[command(flatten)]
+    pub monitor: MonitorArgs,
+    /// Seconds allowed for each request
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// Attempts per report when the monitor answers 5xx or cannot be reached
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub tries: u32,
+}
+
+/// Where reports go and as whom they are signed and sent (`report upload`, `run-all --upload`).
+#[derive(Args)]
+pub struct MonitorArgs {
     /// Base URL of the compliance monitor, e.g. https://compliance.sovereignit.cloud/
     #[arg(long, value_name = "URL")]
     pub monitor: String,
@@ -285,12 +302,6 @@ pub struct UploadArgs {
     pub password_file: Option<PathBuf>,
     #[command(flatten)]
     pub key: KeyArgs,
-    /// Seconds allowed for each request
-    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
-    pub timeout: u64,
-    /// Attempts per report when the monitor answers 5xx or cannot be reached
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
-    pub tries: u32,
 }
 
 #[derive(Args)]
@@ -317,6 +328,11 @@ pub struct Selection {
     #[arg(short = 'd', long = "date", value_name = "YYYY-MM-DD")]
     pub date: Option<NaiveDate>,
 }
+
+/// Requests a run sends to the cloud at the same time at most, unless `--concurrency` says.
+pub const DEFAULT_CONCURRENCY: u64 = 8;
+pub const DEFAULT_E2E_TIMEOUT_MINUTES: u64 = 360;
+pub const DEFAULT_PROBE_TIMEOUT_SECONDS: u64 = 120;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -371,17 +387,17 @@ pub struct RunArgs {
     pub timeout: u64,
     /// Minutes the Kubernetes e2e tests (sonobuoy, for cncf-k8s-conformance and
     /// kaas-networking-check) may run; sonobuoy's cluster-side timeout is its own
-    #[arg(long, value_name = "MINUTES", default_value_t = 360, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_E2E_TIMEOUT_MINUTES, value_parser = clap::value_parser!(u64).range(1..))]
     pub e2e_timeout: u64,
     /// Create nothing: testcases decided by probes (which create and delete resources, see
     /// docs/probes.md) ABORT instead of running
     #[arg(long)]
     pub read_only: bool,
     /// Seconds allowed for each probe, its own cleanup excluded
-    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_PROBE_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
     pub probe_timeout: u64,
     /// Requests sent to the cloud at the same time at most
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: u64,
 }
 
@@ -403,4 +419,102 @@ pub struct FlavorNameArgs {
     /// spec, components
     #[arg(long)]
     pub json: bool,
+}
+
+const RUN_ALL_HELP: &str = "\
+The config file is the upstream runner's config.toml (Tests/config.toml): [scopes.NAME] spec,
+[subjects._.mapping] with {subject} interpolation, [subjects.NAME.mapping], [presets.NAME]
+scopes, subjects, workers. A subject's mapping variable `snapshot` replays a snapshot instead
+of reading the cloud, `context` picks the kubeconfig context; every other variable is passed
+as `-a KEY=VALUE`. Relative paths (spec, snapshot, kubeconfig) are relative to the config file.
+
+Writes into DIR: report.yaml (every run's upstream report, one YAML document each),
+SUBJECT/SCOPE.json and SUBJECT/SCOPE.junit.xml per run, summary.md. A broken subject (unknown
+cloud, unreadable kubeconfig) is a usage error for that subject only; the others run on.
+
+Example:
+  scs-check run-all --config config.toml --preset all --jobs 4 -o reports \\
+      --upload --monitor https://compliance.sovereignit.cloud/ --account zuul_ci --key keyfile
+
+Exit codes of `run-all`: the worst over the runs, in this order:
+  2  a subject could not be run (usage or configuration error; the others still ran)
+  1  a main target failed
+  3  a testcase could not be decided (ABORT)
+  4  a main target has testcases without result
+  0  every run passed
+  5  overrides all: --upload was given and the combined report did not land
+The config itself being unreadable or naming unknown presets, scopes is also exit code 2,
+before anything runs.";
+
+#[derive(Args)]
+pub struct RunAllArgs {
+    /// Runner config (TOML; the layout of the upstream runner's config.toml)
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Preset: which scopes and subjects to run
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub preset: String,
+    /// Run these subjects instead of the preset's (repeatable; as the upstream runner's
+    /// --subject), e.g. one per nightly CI job
+    #[arg(long = "subject", value_name = "NAME")]
+    pub subjects: Vec<String>,
+    /// Runs at the same time at most [default: the preset's `workers`, else 4]
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub jobs: Option<u64>,
+    /// Directory for the combined report and the per-run reports (created if missing)
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        default_value = "reports"
+    )]
+    pub output: PathBuf,
+    /// Only testcases of these sections (comma-separated), in every run
+    #[arg(
+        short = 'S',
+        long = "sections",
+        value_name = "SECTIONS",
+        value_delimiter = ','
+    )]
+    pub sections: Option<Vec<String>>,
+    /// Reference date that selects the versions from the timeline [default: today, UTC]
+    #[arg(short = 'd', long = "date", value_name = "YYYY-MM-DD")]
+    pub date: Option<NaiveDate>,
+    /// Seconds allowed for authentication and for reading each fact, per run
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// Sign the combined report and upload it to the compliance monitor (needs --monitor,
+    /// --account, --key; the password as for `report upload`)
+    #[arg(long, requires_all = ["monitor", "account", "key"])]
+    pub upload: bool,
+    /// With --upload: base URL of the compliance monitor
+    #[arg(long, value_name = "URL", requires = "upload")]
+    pub monitor: Option<String>,
+    /// With --upload: account at the monitor (a delegate of every subject, as upstream's zuul_ci)
+    #[arg(long, value_name = "NAME", requires = "upload")]
+    pub account: Option<String>,
+    /// With --upload: file holding the account's password [default: $SCS_MONITOR_PASSWORD]
+    #[arg(long, value_name = "FILE", requires = "upload")]
+    pub password_file: Option<PathBuf>,
+    /// With --upload: OpenSSH ed25519 private key registered with the monitor
+    #[arg(long, value_name = "PATH", requires = "upload")]
+    pub key: Option<PathBuf>,
+    /// With --upload: file holding the key's passphrase [default: $SCS_KEY_PASSPHRASE]
+    #[arg(long, value_name = "FILE", requires = "upload")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl RunAllArgs {
+    /// The upload settings, when --upload was given (clap makes sure they are complete).
+    pub fn monitor(&self) -> Option<MonitorArgs> {
+        Some(MonitorArgs {
+            monitor: self.monitor.clone().filter(|_| self.upload)?,
+            account: self.account.clone()?,
+            password_file: self.password_file.clone(),
+            key: KeyArgs {
+                key: self.key.clone()?,
+                passphrase_file: self.passphrase_file.clone(),
+            },
+        })
+    }
 }

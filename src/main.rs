@@ -13,6 +13,7 @@ mod probes;
 mod report;
 mod report_command;
 mod run;
+mod run_all;
 mod scope;
 mod sign;
 mod upload;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         cli::Command::Run(args) => run::run(args, &output),
+        cli::Command::RunAll(args) => run_all::run(args, &output),
         cli::Command::Plan(args) => run::plan(args),
         cli::Command::FlavorName(args) => flavor_name_command::run(args, cli.quiet),
         cli::Command::Report(command) => report_command::run(command, &output),

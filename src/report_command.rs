@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use ssh_key::PrivateKey;
 
 use crate::cli::{
-    KeyArgs, RenderArgs, RenderFormat, ReportCommand, SignArgs, UploadArgs, VerifyArgs,
+    KeyArgs, MonitorArgs, RenderArgs, RenderFormat, ReportCommand, SignArgs, UploadArgs, VerifyArgs,
 };
 use crate::report::{self, exit, table::TableOptions, RunReport};
 use crate::run::Output;
@@ -114,6 +114,32 @@ fn verify(args: &VerifyArgs, quiet: bool) -> Result<i32> {
 }
 
 fn upload(args: &UploadArgs, quiet: bool) -> Result<i32> {
+    let settings = UploadSettings {
+        timeout: std::time::Duration::from_secs(args.timeout),
+        tries: args.tries,
+        quiet,
+    };
+    let landed = upload_reports(&args.monitor, &args.reports, &settings)?;
+    Ok(if landed { exit::PASS } else { exit::FAIL })
+}
+
+/// How `upload_reports` sends and talks.
+pub struct UploadSettings {
+    /// Per request.
+    pub timeout: std::time::Duration,
+    /// Attempts per report on server errors and broken connections.
+    pub tries: u32,
+    pub quiet: bool,
+}
+
+/// Signs the reports and uploads them in order, saying for each how it went; true when every
+/// report is on the monitor. Errors (password, key, a report unreadable) come before anything
+/// is sent.
+pub fn upload_reports(
+    args: &MonitorArgs,
+    reports: &[PathBuf],
+    settings: &UploadSettings,
+) -> Result<bool> {
     let password = read_secret(args.password_file.as_deref(), PASSWORD_ENV, "password")?
         .with_context(|| {
             format!(
@@ -124,8 +150,7 @@ fn upload(args: &UploadArgs, quiet: bool) -> Result<i32> {
         })?;
     let key = signing_key(&args.key)?;
     // Read and sign everything first: a missing file stops before anything is sent.
-    let signed = args
-        .reports
+    let signed = reports
         .iter()
         .map(|path| {
             let report = read_report(path)?;
@@ -136,13 +161,14 @@ fn upload(args: &UploadArgs, quiet: bool) -> Result<i32> {
         &args.monitor,
         &args.account,
         password,
-        std::time::Duration::from_secs(args.timeout),
-        args.tries,
+        settings.timeout,
+        settings.tries,
     )?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let quiet = settings.quiet;
     let mut all_landed = true;
     for (path, signature, report) in &signed {
         let outcome = runtime.block_on(monitor.upload(signature, report));
@@ -161,7 +187,7 @@ fn upload(args: &UploadArgs, quiet: bool) -> Result<i32> {
             _ => {}
         }
     }
-    Ok(if all_landed { exit::PASS } else { exit::FAIL })
+    Ok(all_landed)
 }
 
 /// Reads what `run --json` wrote; anything else is named and explained.

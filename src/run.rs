@@ -14,7 +14,11 @@ use crate::facts::kubernetes::{self, sonobuoy};
 use crate::facts::snapshot::Snapshot;
 use crate::facts::{openstack, FactKind, Facts, Platform};
 use crate::plan::{self, Filter, Implementation, Plan};
-use crate::probes::{self, naming::RunId, runner::ProbeResult};
+use crate::probes::{
+    self,
+    naming::RunId,
+    runner::{Interrupted, ProbeResult},
+};
 use crate::report::{self, table::TableOptions, RunReport, Status, TestcaseReport};
 use crate::scope::{self, select::SelectedVersion, Parameters, Scope};
 
@@ -272,7 +276,7 @@ fn probe(
     run_id: &RunId,
     output: &Output,
     runtime: &tokio::runtime::Runtime,
-) -> Result<BTreeMap<String, ProbeResult>, probes::runner::Interrupted> {
+) -> Result<BTreeMap<String, ProbeResult>, Interrupted> {
     let wanted = plan.probes_needed();
     let cannot = |reason: String| {
         wanted
@@ -436,8 +440,60 @@ fn write_file(path: &Path, text: &str, what: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("cannot write {what} to {}", path.display()))
 }
 
-/// Runs the checks; returns the exit code.
+/// The command line of this process, as the reports record it.
+fn own_argv() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The `run` command: runs the checks, writes the reports, prints the table; returns the
+/// exit code.
 pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
+    let report = match execute(args, own_argv(), output) {
+        Ok(report) => report,
+        Err(error) => match error.downcast_ref::<Interrupted>() {
+            Some(interrupted) => {
+                eprintln!("error: {interrupted}");
+                return Ok(interrupted.exit_code);
+            }
+            None => return Err(error),
+        },
+    };
+    if let Some(path) = &args.output {
+        write_file(
+            path,
+            &report::upstream_yaml::render(&report),
+            "the YAML report",
+        )?;
+    }
+    if let Some(path) = &args.junit {
+        write_file(path, &report::junit::render(&report), "the JUnit report")?;
+    }
+    if let Some(path) = &args.json {
+        write_file(path, &to_json(&report), "the JSON report")?;
+    }
+    if !output.quiet {
+        print!(
+            "{}",
+            report::table::render(&report, &TableOptions::for_stdout(output.verbose > 0))
+        );
+    }
+    Ok(report.exit_code)
+}
+
+/// The JSON result (`--json`), as `report render` reads it back.
+pub fn to_json(report: &RunReport) -> String {
+    let mut json = serde_json::to_string_pretty(report).expect("report serialises");
+    json.push('\n');
+    json
+}
+
+/// One run without writing or printing anything but progress: checks the output paths of
+/// `args`, reads the facts (and records them with `--record`), decides every testcase.
+/// `argv` is the command line the report records. `run` and `run-all` share it.
+pub fn execute(args: &RunArgs, argv: Vec<String>, output: &Output) -> Result<RunReport> {
     let assigned = assignments(args)?;
     let (scope, date, versions) = select(&args.selection)?;
     check_required_variables(&scope, &assigned)?;
@@ -487,13 +543,8 @@ pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
     }
     let probed = match probe(args, &plan, &source, &run_id, output, &runtime) {
         Ok(probed) => probed,
-        Err(interrupted) => {
-            eprintln!(
-                "error: interrupted by {} during the probes; no report written",
-                interrupted.signal
-            );
-            return Ok(interrupted.exit_code);
-        }
+        // Carried up as an error so that `run` can exit with the signal's code.
+        Err(interrupted) => return Err(anyhow::Error::new(interrupted)),
     };
     let Evaluation {
         testcases,
@@ -535,10 +586,7 @@ pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
         },
         run: report::RunInfo {
             uuid: run_id.uuid.to_string(),
-            argv: std::env::args_os()
-                .skip(1)
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect(),
+            argv,
             assignment: assigned,
             sections: args.sections.clone(),
             forced_version: args.selection.version.clone(),
@@ -550,28 +598,7 @@ pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
         result,
         exit_code,
     };
-    if let Some(path) = &args.output {
-        write_file(
-            path,
-            &report::upstream_yaml::render(&report),
-            "the YAML report",
-        )?;
-    }
-    if let Some(path) = &args.junit {
-        write_file(path, &report::junit::render(&report), "the JUnit report")?;
-    }
-    if let Some(path) = &args.json {
-        let mut json = serde_json::to_string_pretty(&report).expect("report serialises");
-        json.push('\n');
-        write_file(path, &json, "the JSON report")?;
-    }
-    if !output.quiet {
-        print!(
-            "{}",
-            report::table::render(&report, &TableOptions::for_stdout(output.verbose > 0))
-        );
-    }
-    Ok(exit_code)
+    Ok(report)
 }
 
 /// Prints the plan; returns the exit code.

@@ -480,3 +480,84 @@ else:
     );
     String::from_utf8(output.stdout).unwrap()
 }
+
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn run_all_checks_both_projects_live_and_broken_clouds_only_fail_themselves() {
+    let tier_clouds = state_dir().join("clouds.yaml");
+    let home = tempfile::tempdir().unwrap();
+    // The tier's clouds plus one whose Keystone does not answer (port 9: nothing listens);
+    // JSON is YAML.
+    let mut clouds: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&tier_clouds).unwrap()).unwrap();
+    clouds["clouds"]["scs-gone"] = serde_json::json!({
+        "auth": {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p",
+                 "project_name": "p", "user_domain_name": "Default",
+                 "project_domain_name": "Default"},
+    });
+    let clouds_yaml = home.path().join("clouds.yaml");
+    std::fs::write(&clouds_yaml, serde_json::to_string(&clouds).unwrap()).unwrap();
+    let config = home.path().join("subjects.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[presets.default]\nscopes = [\"iaas\"]\n\
+             subjects = [\"scs-good\", \"scs-bad\", \"scs-gone\", \"scs-unknown\"]\n\
+             [scopes.iaas]\nspec = \"{}\"\n\
+             [subjects._.mapping]\nos_cloud = \"{{subject}}\"\n",
+            path(IAAS)
+        ),
+    )
+    .unwrap();
+    let output = scs_check(home.path())
+        .env("OS_CLIENT_CONFIG_FILE", &clouds_yaml)
+        .args(["run-all", "--config"])
+        .arg(&config)
+        .args(["-o", "out", "--timeout", "10"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    let row = |subject: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("| {subject} |")))
+            .unwrap_or_else(|| panic!("no row for {subject}: {stdout}"))
+            .to_owned()
+    };
+    assert!(row("scs-good").contains("| MISSING | 4 | "), "{stdout}");
+    assert!(row("scs-bad").contains("| FAIL | 1 | "), "{stdout}");
+    // Unreachable: a report in which every native testcase ABORTs (the scope's testcases
+    // without a native check make the main target MISSING, as upstream aggregates); unknown:
+    // no report, a usage error.
+    assert!(row("scs-gone").contains("| live run "), "{stdout}");
+    assert!(row("scs-unknown").contains("| ERROR | 2 | "), "{stdout}");
+    assert!(row("scs-unknown").contains("not defined in"), "{stdout}");
+    let combined = std::fs::read_to_string(home.path().join("out/report.yaml")).unwrap();
+    let documents: Vec<Value> = serde_saphyr::from_multiple(&combined).unwrap();
+    let subjects: Vec<&str> = documents
+        .iter()
+        .map(|d| d["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["scs-good", "scs-bad", "scs-gone"]);
+    let good: Value = serde_json::from_str(
+        &std::fs::read_to_string(home.path().join("out/scs-good/iaas.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(good["source"]["kind"], "live");
+    let gone: Value = serde_json::from_str(
+        &std::fs::read_to_string(home.path().join("out/scs-gone/iaas.json")).unwrap(),
+    )
+    .unwrap();
+    let native: Vec<&Value> = gone["testcases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["implementation"] == "native")
+        .collect();
+    assert!(!native.is_empty());
+    assert!(native.iter().all(|t| t["status"] == "ABORT"), "{native:?}");
+    assert_no_secrets(&tier_clouds, &[&stdout, &stderr, &combined]);
+    // Concurrent runs leave no state of the OpenStack SDK behind either.
+    assert!(!home.path().join(".osc").exists());
+}

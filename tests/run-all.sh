@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README gives it and CI runs it:
-#   1. unit and integration tests (no network beyond 127.0.0.1),
-#   2. real OpenStack services on 127.0.0.1 (tests/e2e/openstack-up.sh installs them into a
+#   1. the Zuul configuration against Zuul's own schemas, and its playbooks with Ansible
+#      (tests/zuul/validate.sh installs Zuul and Ansible into a venv on first use),
+#   2. unit and integration tests (no network beyond 127.0.0.1),
+#   3. real OpenStack services on 127.0.0.1 (tests/e2e/openstack-up.sh installs them into a
 #      venv on first use), and the end-to-end tests against them.
 # The services are stopped again at the end unless they were already running before, or
 # SCS_E2E_KEEP=1 is set (handy while developing: the next run then takes seconds).
@@ -22,6 +24,9 @@ stop() {
   fi
 }
 trap stop EXIT
+
+echo "== Zuul configuration and playbooks"
+bash tests/zuul/validate.sh
 
 echo "== building and starting OpenStack services on 127.0.0.1 (state: $SCS_E2E_STATE)"
 # Build while the services come up: both take minutes on a fresh machine.

@@ -29,10 +29,23 @@ pub struct ProbeResult {
 }
 
 /// The run was interrupted; the exit code is 128 + the signal number, as shells report it.
+#[derive(Debug)]
 pub struct Interrupted {
     pub signal: &'static str,
     pub exit_code: i32,
 }
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "interrupted by {} during the probes; no report written",
+            self.signal
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 struct Signals {
     interrupt: Signal,
