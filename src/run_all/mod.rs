@@ -178,7 +178,15 @@ fn run_jobs(jobs: &[Job], workers: usize, args: &RunAllArgs, progress: &Progress
                 progress.started(job);
                 let started = Instant::now();
                 let (run_args, argv) = run_args(job, args);
-                let outcome = run::execute(&run_args, argv, &silent).map_err(|e| format!("{e:#}"));
+                // A bug in one run (a panic) is that run's error, not the end of the others.
+                let outcome = std::panic::catch_unwind(|| run::execute(&run_args, argv, &silent))
+                    .unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!(
+                            "scs-check crashed on this run (a bug: please report it with the \
+                             message above)"
+                        ))
+                    })
+                    .map_err(|e| format!("{e:#}"));
                 let finished = Finished {
                     job: job.clone(),
                     outcome,
