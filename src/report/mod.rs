@@ -301,10 +301,13 @@ pub fn overall(versions: &[VersionReport], critical_only: bool) -> (Status, i32)
             exit::PASS
         }
     } else {
+        // The result ranks MISSING above ABORT (scs-0003); the exit code says first what
+        // an operator can act on: something could not be decided (endpoint down, no rights).
         match result {
             Status::Pass | Status::NotSelected => exit::PASS,
             Status::Fail => exit::FAIL,
             Status::Abort => exit::ABORT,
+            Status::Missing if aborted => exit::ABORT,
             Status::Missing => exit::MISSING,
         }
     };
@@ -396,6 +399,17 @@ mod tests {
                 summarise_versions(&[version("v", true, &["a"])], statuses(&[("a", status)]));
             assert_eq!(overall(&versions, false).1, code, "{status:?}");
         }
+    }
+
+    #[test]
+    fn an_abort_beside_missing_testcases_exits_3_though_the_result_is_missing() {
+        let mut version = version("v", true, &["a", "b"]);
+        version.version.binding = true;
+        let versions = summarise_versions(
+            &[version],
+            statuses(&[("a", Status::Abort), ("b", Status::Missing)]),
+        );
+        assert_eq!(overall(&versions, false), (Status::Missing, exit::ABORT));
     }
 
     #[test]
