@@ -145,7 +145,7 @@ Examples:
   scs-check cleanup --os-cloud mycloud --older-than 1h   # spare runs still going
 
 Exit codes of `cleanup`:
-  0  nothing of ours is left (or, with --dry-run, the list was printed)
+  0  every leftover selected is gone (or, with --dry-run, was listed)
   1  something could not be deleted (listed on the `leftovers:` line of stderr)
   2  usage or configuration error, or the cloud could not be read";
 

@@ -387,7 +387,11 @@ fn evaluate(plan: &Plan, source: &Source, probed: &BTreeMap<String, ProbeResult>
                     )
                 }
             };
-            let decider = planned.implementation.decider();
+            // Reports name the check or probe only of the testcases that ran.
+            let decider = planned
+                .selected
+                .then(|| planned.implementation.decider())
+                .flatten();
             TestcaseReport {
                 id: testcase.id.clone(),
                 description: testcase.description.clone(),
