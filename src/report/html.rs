@@ -61,11 +61,7 @@ pub fn render(report: &RunReport) -> String {
 
     out.push_str("<h2>Versions and targets</h2>\n<table>\n<thead><tr><th>Version</th><th>State</th><th>Target</th><th>Result</th><th>Pass</th><th>Fail</th><th>Abort</th><th>Missing</th></tr></thead>\n<tbody>\n");
     for version in &report.versions {
-        let state = if version.binding {
-            version.state.clone()
-        } else {
-            format!("{} (informational)", version.state)
-        };
+        let state = version.state_label();
         for target in &version.targets {
             let c = &target.counts;
             let _ = writeln!(

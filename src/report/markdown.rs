@@ -119,11 +119,7 @@ pub fn render(report: &RunReport) -> String {
     out.push_str("| version | state | target | result | pass | fail | abort | missing |\n");
     out.push_str("|---|---|---|---|--:|--:|--:|--:|\n");
     for version in &report.versions {
-        let state = if version.binding {
-            version.state.clone()
-        } else {
-            format!("{} (informational)", version.state)
-        };
+        let state = version.state_label();
         for target in &version.targets {
             let c = &target.counts;
             let _ = writeln!(

@@ -205,6 +205,17 @@ pub struct VersionReport {
     pub targets: Vec<TargetReport>,
 }
 
+impl VersionReport {
+    /// The state as the renderings show it: non-binding versions are marked informational.
+    pub fn state_label(&self) -> String {
+        if self.binding {
+            self.state.clone()
+        } else {
+            format!("{} (informational)", self.state)
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct TargetReport {
     pub name: String,

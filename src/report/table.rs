@@ -147,11 +147,7 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
         ],
     );
     for version in &report.versions {
-        let state = if version.binding {
-            version.state.clone()
-        } else {
-            format!("{} (informational)", version.state)
-        };
+        let state = version.state_label();
         for target in &version.targets {
             versions.add_row(vec![
                 Cell::new(&version.name),
