@@ -81,7 +81,7 @@ A run deletes what its probes create before it ends, also on Ctrl-C or SIGTERM. 
 killed outright (SIGKILL, a crash, a lost machine) leaves resources behind; its stderr then
 lacks the `leftovers: none` line. This command finds them by name: `scs-check-`, 12 hex digits
 of the run id, `-`, what it is (e.g. scs-check-0123456789ab-secret). Nothing else is touched.
-Searched: key manager secrets (the only resources probes create so far).
+Searched, in this order: key manager secrets, volume backups, volumes (what probes create).
 
 Examples:
   scs-check cleanup --os-cloud mycloud --dry-run
@@ -321,7 +321,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub read_only: bool,
     /// Seconds allowed for each probe, its own cleanup excluded
-    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub probe_timeout: u64,
     /// Requests sent to the cloud at the same time at most
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
