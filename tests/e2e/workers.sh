@@ -43,7 +43,8 @@ down() {
   done
   if [[ -f "$CONF.api-only" ]]; then
     mv "$CONF.api-only" "$CONF"
-    reload_cinder_api
+    # The tier may be down already (openstack-down.sh first): then there is nothing to reload.
+    if service_pid cinder >/dev/null; then reload_cinder_api; fi
   fi
   log "workers stopped; Cinder is API-only again"
 }
