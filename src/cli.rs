@@ -138,7 +138,7 @@ A run deletes what its probes create before it ends, also on Ctrl-C or SIGTERM. 
 killed outright (SIGKILL, a crash, a lost machine) leaves resources behind; its stderr then
 lacks the `leftovers: none` line. This command finds them by name: `scs-check-`, 12 hex digits
 of the run id, `-`, what it is (e.g. scs-check-0123456789ab-secret). Nothing else is touched.
-Searched: key manager secrets (the only resources probes create so far).
+Searched, in this order: key manager secrets, volume backups, volumes (what probes create).
 
 Examples:
   scs-check cleanup --os-cloud mycloud --dry-run
@@ -332,7 +332,7 @@ pub struct Selection {
 /// Requests a run sends to the cloud at the same time at most, unless `--concurrency` says.
 pub const DEFAULT_CONCURRENCY: u64 = 8;
 pub const DEFAULT_E2E_TIMEOUT_MINUTES: u64 = 360;
-pub const DEFAULT_PROBE_TIMEOUT_SECONDS: u64 = 120;
+pub const DEFAULT_PROBE_TIMEOUT_SECONDS: u64 = 300;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -483,6 +483,12 @@ pub struct RunAllArgs {
     /// Seconds allowed for authentication and for reading each fact, per run
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
+    /// Create nothing in any cloud: testcases decided by probes ABORT instead of running
+    #[arg(long)]
+    pub read_only: bool,
+    /// Seconds allowed for each probe, its own cleanup excluded
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_PROBE_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub probe_timeout: u64,
     /// Sign the combined report and upload it to the compliance monitor (needs --monitor,
     /// --account, --key; the password as for `report upload`)
     #[arg(long, requires_all = ["monitor", "account", "key"])]

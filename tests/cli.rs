@@ -241,7 +241,7 @@ fn plan_lists_every_testcase_with_who_decides_it() {
     assert_eq!(main.len(), 54, "v5.1 main has 54 testcases");
     let of = |id: &str| main.iter().find(|t| t["id"] == id).unwrap()["implementation"].clone();
     assert_eq!(of("scs-0103-flavor-1v-4"), "native");
-    assert_eq!(of("scs-0117-test-backup"), "missing");
+    assert_eq!(of("scs-0117-test-backup"), "probe");
     assert_eq!(of("scs-0116-permissions"), "probe");
 }
 

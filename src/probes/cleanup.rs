@@ -1,9 +1,9 @@
 //! `scs-check cleanup`: deletes what earlier runs left behind — a run killed by SIGKILL, a
 //! power cut — found by the name prefix of [`super::naming`], and nothing else.
 //!
-//! Probes create only key manager secrets so far, so only Barbican is searched. Secrets
-//! are listed (metadata only, never payloads), those whose names [`is_ours`] are deleted
-//! (older than `--older-than`, if given), each waited for.
+//! Searched, in this order: key manager secrets (metadata only, never payloads), then volume
+//! backups, then volumes — what probes create so far. Those whose names [`is_ours`] are
+//! deleted (older than `--older-than`, if given), each waited for.
 
 use std::time::Duration;
 
@@ -41,7 +41,12 @@ pub fn run(args: &CleanupArgs, output: &Output) -> Result<i32> {
         let session = openstack::connect(&cloud, timeout, 4)
             .await
             .map_err(anyhow::Error::msg)?;
-        let found = secrets(&session).await.map_err(anyhow::Error::msg)?;
+        let mut found = secrets(&session).await.map_err(anyhow::Error::msg)?;
+        found.extend(
+            volumes_and_backups(&session)
+                .await
+                .map_err(anyhow::Error::msg)?,
+        );
         let now = Utc::now().naive_utc();
         let (old, young): (Vec<Found>, Vec<Found>) = found.into_iter().partition(|f| {
             args.older_than.is_none_or(|age| {
@@ -151,7 +156,68 @@ async fn secrets(session: &Session) -> Result<Vec<Found>, String> {
     }
 }
 
-/// Barbican writes `created` in UTC without an offset; an offset is accepted too.
+/// Our backups, then our volumes (none if the catalog has no block storage).
+async fn volumes_and_backups(session: &Session) -> Result<Vec<Found>, String> {
+    #[derive(Deserialize)]
+    struct Item {
+        id: String,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        created_at: Option<String>,
+    }
+    let Some(base) = session.block_storage_url()? else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for (collection, kind) in [("backups", "backup"), ("volumes", "volume")] {
+        let list = openstack::join(&base, &format!("{collection}/detail"))?;
+        let mut marker: Option<String> = None;
+        loop {
+            let mut url = list.clone();
+            let query = match &marker {
+                Some(marker) => format!("limit={PAGE}&marker={marker}"),
+                None => format!("limit={PAGE}"),
+            };
+            url.set_query(Some(&query));
+            let body = session
+                .send(http::Method::GET, &url, &[], None)
+                .await
+                .map_err(|e| e.into_reason())?;
+            let not_a_listing =
+                |e: serde_json::Error| format!("GET {url}: not a Cinder listing: {e}");
+            let mut page: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(&body).map_err(not_a_listing)?;
+            let items: Vec<Item> = page
+                .remove(collection)
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(not_a_listing)?
+                .unwrap_or_default();
+            let count = items.len();
+            marker = items.last().map(|item| item.id.clone());
+            for item in items {
+                let Some(name) = item.name.filter(|n| is_ours(n)) else {
+                    continue;
+                };
+                found.push(Found {
+                    resource: Resource {
+                        kind,
+                        name,
+                        url: openstack::join(&base, &format!("{collection}/{}", item.id))?,
+                    },
+                    created: item.created_at.as_deref().and_then(parse_created),
+                });
+            }
+            if count < PAGE {
+                break;
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Barbican and Cinder write `created` in UTC without an offset; an offset is accepted too.
 fn parse_created(text: &str) -> Option<NaiveDateTime> {
     text.parse::<NaiveDateTime>().ok().or_else(|| {
         chrono::DateTime::parse_from_rfc3339(text)

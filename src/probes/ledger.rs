@@ -89,17 +89,25 @@ impl Ledger {
 }
 
 /// `DELETE url`, then `GET url` until it answers 404, all within `deadline`. A resource that
-/// is already gone counts as deleted.
+/// is already gone counts as deleted; one that is busy (400 or 409: a volume still being
+/// backed up, say) is asked again until the deadline.
 pub async fn delete_and_wait(
     session: &Session,
     url: &url::Url,
     deadline: Duration,
 ) -> Result<(), String> {
+    let mut busy = String::new();
     let attempt = async {
-        match session.send(http::Method::DELETE, url, &[], None).await {
-            Ok(_) => {}
-            Err(e) if e.status() == Some(404) => return Ok(()),
-            Err(e) => return Err(e.into_reason()),
+        let mut pause = Duration::from_millis(250);
+        loop {
+            match session.send(http::Method::DELETE, url, &[], None).await {
+                Ok(_) => break,
+                Err(e) if e.status() == Some(404) => return Ok(()),
+                Err(e) if matches!(e.status(), Some(400 | 409)) => busy = e.into_reason(),
+                Err(e) => return Err(e.into_reason()),
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(5));
         }
         let mut pause = Duration::from_millis(250);
         loop {
@@ -110,14 +118,17 @@ pub async fn delete_and_wait(
             pause = (pause * 2).min(Duration::from_secs(5));
         }
     };
-    tokio::time::timeout(deadline, attempt)
-        .await
-        .unwrap_or_else(|_| {
-            Err(format!(
+    let outcome = tokio::time::timeout(deadline, attempt).await;
+    outcome.unwrap_or_else(|_| {
+        Err(if busy.is_empty() {
+            format!(
                 "not gone within {} s of asking to delete it",
                 deadline.as_secs()
-            ))
+            )
+        } else {
+            format!("still refused after {} s: {busy}", deadline.as_secs())
         })
+    })
 }
 
 /// The stderr line naming what a run left behind (`leftovers: none` when nothing).

@@ -19,6 +19,7 @@ pub mod key_manager;
 pub mod ledger;
 pub mod naming;
 pub mod runner;
+pub mod volume_backup;
 
 use futures::future::BoxFuture;
 
@@ -81,7 +82,7 @@ impl ProbeContext<'_> {
     }
 }
 
-static PROBES: &[Probe] = &[key_manager::PROBE];
+static PROBES: &[Probe] = &[key_manager::PROBE, volume_backup::PROBE];
 
 pub fn by_name(name: &str) -> Option<&'static Probe> {
     PROBES.iter().find(|p| p.name == name)

@@ -15,7 +15,6 @@ use anyhow::{Context, Result};
 
 use crate::cli::{
     RunAllArgs, RunArgs, Selection, DEFAULT_CONCURRENCY, DEFAULT_E2E_TIMEOUT_MINUTES,
-    DEFAULT_PROBE_TIMEOUT_SECONDS,
 };
 use crate::report::{self, exit, RunReport};
 use crate::report_command::{upload_reports, UploadSettings};
@@ -115,10 +114,8 @@ fn run_args(job: &Job, args: &RunAllArgs) -> (RunArgs, Vec<String>) {
         timeout: args.timeout,
         concurrency: DEFAULT_CONCURRENCY,
         e2e_timeout: DEFAULT_E2E_TIMEOUT_MINUTES,
-        // Nightly and certification runs are what probes are for; run-all has no
-        // --read-only of its own yet.
-        read_only: false,
-        probe_timeout: DEFAULT_PROBE_TIMEOUT_SECONDS,
+        read_only: args.read_only,
+        probe_timeout: args.probe_timeout,
     };
     (run, argv)
 }

@@ -321,6 +321,14 @@ impl Session {
             .map_err(|e| format!("{service_type} endpoint {}: {e}", endpoint.url))
     }
 
+    /// The block storage (Cinder v3) URL: `block-storage`, else the older `volumev3` type.
+    pub(crate) fn block_storage_url(&self) -> Result<Option<url::Url>, String> {
+        match self.catalog_url("block-storage")? {
+            Some(url) => Ok(Some(url)),
+            None => self.catalog_url("volumev3"),
+        }
+    }
+
     pub(crate) fn cloud_name(&self) -> &str {
         &self.cloud
     }
