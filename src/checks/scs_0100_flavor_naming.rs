@@ -419,17 +419,7 @@ mod tests {
     use crate::facts::Fact;
 
     fn flavor(name: &str, vcpus: u64, ram: u64, disk: u64, specs: &[(&str, &str)]) -> Flavor {
-        Flavor {
-            id: format!("id-{name}"),
-            name: name.into(),
-            vcpus,
-            ram,
-            disk,
-            extra_specs: specs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        }
+        Flavor::for_test(name, vcpus, ram, disk, specs)
     }
 
     fn run(testcase: &str, flavors: Vec<Flavor>) -> Outcome {

@@ -247,20 +247,9 @@ mod tests {
     use super::*;
     use crate::checks::Verdict;
     use crate::facts::Fact;
-    use std::collections::BTreeMap;
 
     fn flavor(name: &str, vcpus: u64, ram: u64, disk: u64, specs: &[(&str, &str)]) -> Flavor {
-        Flavor {
-            id: format!("id-{name}"),
-            name: name.into(),
-            vcpus,
-            ram,
-            disk,
-            extra_specs: specs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
-        }
+        Flavor::for_test(name, vcpus, ram, disk, specs)
     }
 
     fn facts(flavors: Vec<Flavor>) -> Facts {

@@ -312,6 +312,22 @@ impl Flavor {
     pub fn label(&self) -> String {
         format!("{} ({})", self.name, self.id)
     }
+
+    /// A flavor for unit tests, its id derived from its name.
+    #[cfg(test)]
+    pub fn for_test(name: &str, vcpus: u64, ram: u64, disk: u64, specs: &[(&str, &str)]) -> Self {
+        Self {
+            id: format!("id-{name}"),
+            name: name.into(),
+            vcpus,
+            ram,
+            disk,
+            extra_specs: specs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
 }
 
 /// An image as Glance v2 reports it. Sizes: `size` in bytes, `min_disk` in GiB, `min_ram` in
