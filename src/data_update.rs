@@ -437,7 +437,12 @@ mod tests {
 
     #[test]
     fn merging_keeps_old_releases_and_cves_and_drops_branches_without_releases() {
-        let (previous, _) = load_data(None).unwrap();
+        let previous: ReleaseData = serde_saphyr::from_str(
+            "releases_as_of: 2025-09-10\nbranches:\n- branch: '1.34'\n  end_of_life: 2026-10-27\n  \
+             releases:\n  - {version: 1.34.0, date: 2025-08-27, critical_cves: [CVE-0000-1]}\n  \
+             - {version: 1.34.1, date: 2025-09-10}\n",
+        )
+        .unwrap();
         let eol = parse_eol("- branch: '1.34'\n  end-of-life: '2026-10-27'\n- branch: '1.99'\n  end-of-life: '2099-01-01'\n", "x").unwrap();
         let fetched = parse_releases(
             r#"[{"tag_name":"v1.34.2","draft":false,"prerelease":false,"published_at":"2025-10-14T12:00:00Z"},
@@ -455,6 +460,15 @@ mod tests {
             .map(|r| r.version.as_str())
             .collect();
         assert_eq!(versions, ["1.34.0", "1.34.1", "1.34.2"]);
+        let releases = &data.branches[0].releases;
+        assert_eq!(
+            releases[0].critical_cves.as_deref(),
+            Some(&["CVE-0000-1".to_owned()][..])
+        );
+        assert_eq!(
+            releases[1].date,
+            NaiveDate::from_ymd_opt(2025, 9, 9).unwrap()
+        );
         let written = to_yaml(&data, &["test".to_owned()]);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.yaml");

@@ -21,20 +21,21 @@ fn days_ago(n: u64) -> String {
     format!("{}T12:00:00Z", Utc::now().date_naive() - Days::new(n))
 }
 
-/// 1.35.2 out for 40 days, a pre-release and a draft that must be ignored.
+/// 1.37.2 out for 40 days, a pre-release and a draft that must be ignored. Branch 1.37 is
+/// beyond the built-in data, so what the file holds of it came from this answer.
 fn releases() -> Value {
     json!([
-        {"tag_name": "v1.36.0-rc.1", "draft": false, "prerelease": true, "published_at": days_ago(1)},
-        {"tag_name": "v1.35.3", "draft": true, "prerelease": false, "published_at": null},
-        {"tag_name": "v1.35.2", "draft": false, "prerelease": false, "published_at": days_ago(40)},
-        {"tag_name": "v1.35.1", "draft": false, "prerelease": false, "published_at": days_ago(70)},
+        {"tag_name": "v1.38.0-rc.1", "draft": false, "prerelease": true, "published_at": days_ago(1)},
+        {"tag_name": "v1.37.3", "draft": true, "prerelease": false, "published_at": null},
+        {"tag_name": "v1.37.2", "draft": false, "prerelease": false, "published_at": days_ago(40)},
+        {"tag_name": "v1.37.1", "draft": false, "prerelease": false, "published_at": days_ago(70)},
     ])
 }
 
 fn eol() -> String {
     let eol = Utc::now().date_naive() + Days::new(200);
     format!(
-        "- branch: '1.35'\n  end-of-life: '{eol}'\n- branch: '1.30'\n  end-of-life: '2025-06-28'\n"
+        "- branch: '1.37'\n  end-of-life: '{eol}'\n- branch: '1.30'\n  end-of-life: '2025-06-28'\n"
     )
 }
 
@@ -107,7 +108,7 @@ async fn a_fresh_file_then_a_304_from_the_cache_and_the_check_judges_by_it() {
             update(home.path(), releases_url.clone(), eol_url.clone()).await;
         assert_eq!(code, 0, "{stderr}");
         assert!(
-            stdout.contains("17 releases of 2 branches (supported: 1.35)"),
+            stdout.contains("17 releases of 2 branches (supported: 1.37)"),
             "{stdout}"
         );
     }
@@ -117,7 +118,7 @@ async fn a_fresh_file_then_a_304_from_the_cache_and_the_check_judges_by_it() {
         "{written}"
     );
     assert!(
-        !written.contains("1.36.0") && !written.contains("1.35.3"),
+        !written.contains("1.38.0") && !written.contains("1.37.3"),
         "{written}"
     );
     // 1.30 keeps the built-in releases.
@@ -126,10 +127,10 @@ async fn a_fresh_file_then_a_304_from_the_cache_and_the_check_judges_by_it() {
         "{written}"
     );
 
-    // A cluster on 1.35.1, read now: 1.35.2 has been out for 40 days.
+    // A cluster on 1.37.1, read now: 1.37.2 has been out for 40 days.
     let snapshot = json!({
         "format": "scs-check-snapshot", "version": 1, "recorded_at": Utc::now(),
-        "cloud": "c", "facts": {"kubernetes_version": {"ok": {"git_version": "v1.35.1", "platform": "linux/amd64"}}}
+        "cloud": "c", "facts": {"kubernetes_version": {"ok": {"git_version": "v1.37.1", "platform": "linux/amd64"}}}
     });
     let file = home.path().join("snapshot.json");
     std::fs::write(&file, snapshot.to_string()).unwrap();
@@ -147,7 +148,7 @@ async fn a_fresh_file_then_a_304_from_the_cache_and_the_check_judges_by_it() {
         .unwrap();
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(stdout.contains("1.35.2 was released on"), "{stdout}");
+    assert!(stdout.contains("1.37.2 was released on"), "{stdout}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
