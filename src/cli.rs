@@ -125,6 +125,14 @@ pub struct DataUpdateArgs {
         default_value = "https://raw.githubusercontent.com/SovereignCloudStack/standards/main/Tests/kaas/scs_0210_version_policy/k8s-eol-data.yml"
     )]
     pub eol_url: String,
+    /// The official Kubernetes CVE feed (JSON Feed), for the releases that fix critical CVEs
+    #[arg(
+        long,
+        env = "SCS_K8S_CVE_FEED_URL",
+        value_name = "URL",
+        default_value = "https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json"
+    )]
+    pub cve_feed_url: String,
     /// Directory of the HTTP cache [default: $XDG_CACHE_HOME/scs-check, else ~/.cache/scs-check]
     #[arg(long, env = "SCS_CHECK_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,

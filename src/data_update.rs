@@ -4,13 +4,18 @@
 //! - releases: the GitHub releases of kubernetes/kubernetes (one page of the newest 100, as
 //!   upstream reads them; drafts and pre-releases dropped; the date is `published_at`, UTC),
 //!   sent with `GITHUB_TOKEN` when it is set;
-//! - branches and end-of-life dates: the SCS standards repository's `k8s-eol-data.yml`.
+//! - branches and end-of-life dates: the SCS standards repository's `k8s-eol-data.yml`;
+//! - critical CVEs: the official Kubernetes CVE feed, as far as its text can be read
+//!   unambiguously ([`cve_feed`]); upstream asks MITRE per CVE instead, which has structured
+//!   versions, but the standard names the official feed's scores as well.
 //!
 //! They are merged into the data in use (the output file, else what the check reads now), so
 //! older releases and hand-kept `critical_cves` survive; `releases_as_of` becomes today.
 //! Answers are cached with their `ETag` / `Last-Modified` under `~/.cache/scs-check`, so an
 //! unchanged source costs a `304`. A failed fetch writes nothing: the data in use stay, and the
-//! command says so and exits 1. The CVE feed is not read (see docs/checks.md).
+//! command says so and exits 1.
+
+mod cve_feed;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +31,7 @@ use crate::checks::scs_0210_version_policy::{
     data_in_use, installed_path, load_data, Branch, Release, ReleaseData, Version,
 };
 use crate::cli::DataUpdateArgs;
+use cve_feed::CriticalCve;
 
 /// Exit code when a source could not be read and nothing was written.
 const NOT_UPDATED: i32 = 1;
@@ -137,8 +143,8 @@ async fn fetch(
             "cannot connect"
         };
         format!(
-            "{} ({}): {why} ({}); offline? Without internet access, point --releases-url / \
-             --eol-url at a reachable copy",
+            "{} ({}): {why} ({}); offline? Without internet access, point --releases-url, \
+             --eol-url and --cve-feed-url at reachable copies",
             source.what,
             source.url,
             e.without_url()
@@ -301,6 +307,50 @@ fn merge(
     )
 }
 
+/// Credits each critical CVE to the releases the feed says fix it; what it cannot credit, in
+/// words, for a look by hand. Releases the feed does not name keep what they had.
+fn credit_cves(data: &mut ReleaseData, cves: &[CriticalCve]) -> (usize, Vec<String>) {
+    let mut credited = 0;
+    let mut unmapped = Vec::new();
+    for cve in cves {
+        let mut known = false;
+        for fixed in &cve.fixed_in {
+            let release = data
+                .branches
+                .iter_mut()
+                .filter(|b| b.branch == fixed.branch())
+                .flat_map(|b| b.releases.iter_mut())
+                .find(|r| Version::parse(&r.version).is_ok_and(|v| v == *fixed));
+            let Some(release) = release else { continue };
+            known = true;
+            let list = release.critical_cves.get_or_insert_with(Vec::new);
+            for id in &cve.ids {
+                if !list.contains(id) {
+                    list.push(id.clone());
+                    credited += 1;
+                }
+            }
+        }
+        if cve.fixed_in.is_empty() {
+            unmapped.push(format!(
+                "{} (CVSS {}, {}): the feed names no Kubernetes release that fixes it (an \
+                 add-on, or text that cannot be read unambiguously); if it concerns Kubernetes \
+                 itself, add it to the critical_cves of the fixing releases by hand",
+                cve.ids.join(", "),
+                cve.score,
+                cve.url
+            ));
+        } else if !known {
+            tracing::debug!(
+                "{}: fixed in releases outside the data ({:?})",
+                cve.ids.join(", "),
+                cve.fixed_in
+            );
+        }
+    }
+    (credited, unmapped)
+}
+
 /// The data file, with a header saying where its parts come from.
 fn to_yaml(data: &ReleaseData, provenance: &[String]) -> String {
     let mut text = String::from(
@@ -364,6 +414,11 @@ pub fn run(args: &DataUpdateArgs) -> Result<i32> {
         url: &args.eol_url,
         token: None,
     };
+    let feed = Source {
+        what: "the official Kubernetes CVE feed",
+        url: &args.cve_feed_url,
+        token: None,
+    };
     let cache_path = cache_file(args);
     let mut cache = Cache::load(cache_path.as_deref());
     let client = reqwest::Client::builder()
@@ -382,10 +437,11 @@ pub fn run(args: &DataUpdateArgs) -> Result<i32> {
     let fetched = runtime.block_on(async {
         let releases = parse_releases(&fetch(&client, &mut cache, &releases).await?, releases.url)?;
         let eol = parse_eol(&fetch(&client, &mut cache, &eol).await?, eol.url)?;
-        Ok::<_, String>((releases, eol))
+        let cves = cve_feed::critical_cves(&fetch(&client, &mut cache, &feed).await?, feed.url)?;
+        Ok::<_, String>((releases, eol, cves))
     });
     cache.save(cache_path.as_deref());
-    let (releases, eol) = match fetched {
+    let (releases, eol, cves) = match fetched {
         Ok(fetched) => fetched,
         Err(reason) => {
             eprintln!(
@@ -397,7 +453,8 @@ pub fn run(args: &DataUpdateArgs) -> Result<i32> {
         }
     };
     let today = Utc::now().date_naive();
-    let (data, dropped) = merge(&previous, &eol, &releases, today);
+    let (mut data, dropped) = merge(&previous, &eol, &releases, today);
+    let (credited, unmapped) = credit_cves(&mut data, &cves);
     let provenance = vec![
         format!("written {}", Utc::now().format("%Y-%m-%dT%H:%M:%SZ")),
         format!(
@@ -406,9 +463,17 @@ pub fn run(args: &DataUpdateArgs) -> Result<i32> {
         ),
         format!("end_of_life: {}", args.eol_url),
         format!("merged into {previous_origin}, whose older releases and critical_cves are kept"),
-        "critical_cves: not fetched; absent means not known".to_owned(),
+        format!(
+            "critical_cves: {} (CVSS v3 base score >= 8 computed from each item's vector; \
+             fixing releases from the component lines of its \"Fixed Versions\"); a release \
+             the feed does not name keeps what it had: absent means not known",
+            args.cve_feed_url
+        ),
     ];
     write_atomically(&output, &to_yaml(&data, &provenance))?;
+    for line in &unmapped {
+        eprintln!("warning: {line}");
+    }
     for branch in &dropped {
         eprintln!("warning: no release of Kubernetes {branch} is known; left out, so the check ABORTs for it");
     }
@@ -419,14 +484,17 @@ pub fn run(args: &DataUpdateArgs) -> Result<i32> {
         .map(|b| b.branch.as_str())
         .collect();
     println!(
-        "wrote {}: releases as of {today}, {} releases of {} branches (supported: {})",
+        "wrote {}: releases as of {today}, {} releases of {} branches (supported: {}); {} \
+         critical CVEs of the feed, {credited} newly credited to releases, {} to check by hand",
         output.display(),
         data.branches
             .iter()
             .map(|b| b.releases.len())
             .sum::<usize>(),
         data.branches.len(),
-        supported.join(", ")
+        supported.join(", "),
+        cves.len(),
+        unmapped.len()
     );
     Ok(0)
 }
@@ -437,7 +505,12 @@ mod tests {
 
     #[test]
     fn merging_keeps_old_releases_and_cves_and_drops_branches_without_releases() {
-        let (previous, _) = load_data(None).unwrap();
+        let previous: ReleaseData = serde_saphyr::from_str(
+            "releases_as_of: 2025-09-10\nbranches:\n- branch: '1.34'\n  end_of_life: 2026-10-27\n  \
+             releases:\n  - {version: 1.34.0, date: 2025-08-27, critical_cves: [CVE-0000-1]}\n  \
+             - {version: 1.34.1, date: 2025-09-10}\n",
+        )
+        .unwrap();
         let eol = parse_eol("- branch: '1.34'\n  end-of-life: '2026-10-27'\n- branch: '1.99'\n  end-of-life: '2099-01-01'\n", "x").unwrap();
         let fetched = parse_releases(
             r#"[{"tag_name":"v1.34.2","draft":false,"prerelease":false,"published_at":"2025-10-14T12:00:00Z"},
@@ -455,6 +528,15 @@ mod tests {
             .map(|r| r.version.as_str())
             .collect();
         assert_eq!(versions, ["1.34.0", "1.34.1", "1.34.2"]);
+        let releases = &data.branches[0].releases;
+        assert_eq!(
+            releases[0].critical_cves.as_deref(),
+            Some(&["CVE-0000-1".to_owned()][..])
+        );
+        assert_eq!(
+            releases[1].date,
+            NaiveDate::from_ymd_opt(2025, 9, 9).unwrap()
+        );
         let written = to_yaml(&data, &["test".to_owned()]);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.yaml");

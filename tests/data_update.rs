@@ -1,7 +1,9 @@
-//! `scs-check data update` against fake GitHub and end-of-life endpoints on 127.0.0.1
-//! (wiremock; the real sources cannot be reached from the test machine): a fresh file, a
-//! `304` from the cache, a rate limit, a refused connection and invalid JSON; and the
-//! written file is what version-policy-check then judges by.
+//! `scs-check data update` against fake GitHub, end-of-life and CVE feed endpoints on
+//! 127.0.0.1 (wiremock; the real sources cannot be reached from the test machine): a fresh
+//! file, a `304` from the cache, a rate limit, a refused connection, invalid JSON and a feed
+//! that fails; critical CVEs of the feed credited to their releases; and the written file is
+//! what version-policy-check then judges by. The feed fixture is described in
+//! `tests/data/k8s-cve-feed.md`.
 
 mod common;
 
@@ -15,31 +17,44 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const RELEASES: &str = "/repos/kubernetes/kubernetes/releases";
 const EOL: &str = "/eol.yml";
+const FEED: &str = "/official-cve-feed/index.json";
 const TOKEN: &str = "ghp_secret-token-value";
 
 fn days_ago(n: u64) -> String {
     format!("{}T12:00:00Z", Utc::now().date_naive() - Days::new(n))
 }
 
-/// 1.35.2 out for 40 days, a pre-release and a draft that must be ignored.
+/// 1.37.2 out for 40 days, a pre-release and a draft that must be ignored. Branch 1.37 is
+/// beyond the built-in data, so what the file holds of it came from this answer.
 fn releases() -> Value {
     json!([
-        {"tag_name": "v1.36.0-rc.1", "draft": false, "prerelease": true, "published_at": days_ago(1)},
-        {"tag_name": "v1.35.3", "draft": true, "prerelease": false, "published_at": null},
-        {"tag_name": "v1.35.2", "draft": false, "prerelease": false, "published_at": days_ago(40)},
-        {"tag_name": "v1.35.1", "draft": false, "prerelease": false, "published_at": days_ago(70)},
+        {"tag_name": "v1.38.0-rc.1", "draft": false, "prerelease": true, "published_at": days_ago(1)},
+        {"tag_name": "v1.37.3", "draft": true, "prerelease": false, "published_at": null},
+        {"tag_name": "v1.37.2", "draft": false, "prerelease": false, "published_at": days_ago(40)},
+        {"tag_name": "v1.37.1", "draft": false, "prerelease": false, "published_at": days_ago(70)},
     ])
 }
 
 fn eol() -> String {
     let eol = Utc::now().date_naive() + Days::new(200);
     format!(
-        "- branch: '1.35'\n  end-of-life: '{eol}'\n- branch: '1.30'\n  end-of-life: '2025-06-28'\n"
+        "- branch: '1.37'\n  end-of-life: '{eol}'\n- branch: '1.30'\n  end-of-life: '2025-06-28'\n"
     )
 }
 
-async fn sources(releases_answer: ResponseTemplate) -> MockServer {
+fn feed() -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "application/json")
+        .set_body_string(std::fs::read_to_string(path("tests/data/k8s-cve-feed.json")).unwrap())
+}
+
+async fn sources(releases_answer: ResponseTemplate, feed_answer: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(url_path(FEED))
+        .respond_with(feed_answer)
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(url_path(RELEASES))
         .respond_with(releases_answer)
@@ -53,13 +68,15 @@ async fn sources(releases_answer: ResponseTemplate) -> MockServer {
     server
 }
 
-/// Runs `data update` against `releases_url` in `home`: exit code, stdout, stderr.
-async fn update(home: &Path, releases_url: String, eol_url: String) -> (i32, String, String) {
+/// Runs `data update` in `home` with the releases at `releases_url` and the other sources on
+/// `server`: exit code, stdout, stderr.
+async fn update(home: &Path, releases_url: String, server: &str) -> (i32, String, String) {
     let mut command = scs_check(home);
     command
         .env("GITHUB_TOKEN", TOKEN)
         .args(["data", "update", "--releases-url", &releases_url])
-        .args(["--eol-url", &eol_url]);
+        .args(["--eol-url", &format!("{server}{EOL}")])
+        .args(["--cve-feed-url", &format!("{server}{FEED}")]);
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
         .unwrap();
@@ -100,15 +117,30 @@ async fn a_fresh_file_then_a_304_from_the_cache_and_the_check_judges_by_it() {
         .respond_with(ResponseTemplate::new(200).set_body_string(eol()))
         .mount(&server)
         .await;
+    Mock::given(method("GET"))
+        .and(url_path(FEED))
+        .respond_with(feed())
+        .mount(&server)
+        .await;
     let home = tempfile::tempdir().unwrap();
-    let (releases_url, eol_url) = (server.uri() + RELEASES, server.uri() + EOL);
-    for _ in 0..2 {
-        let (code, stdout, stderr) =
-            update(home.path(), releases_url.clone(), eol_url.clone()).await;
+    let releases_url = server.uri() + RELEASES;
+    for newly_credited in [1, 0] {
+        let (code, stdout, stderr) = update(home.path(), releases_url.clone(), &server.uri()).await;
         assert_eq!(code, 0, "{stderr}");
         assert!(
-            stdout.contains("17 releases of 2 branches (supported: 1.35)"),
+            stdout.contains("17 releases of 2 branches (supported: 1.37)"),
             "{stdout}"
+        );
+        // CVE-2024-10220 is already on 1.30.3 in the built-in data; the add-on cannot be placed.
+        assert!(
+            stdout.contains(&format!(
+                "3 critical CVEs of the feed, {newly_credited} newly credited to releases, 1 to check by hand"
+            )),
+            "{stdout}"
+        );
+        assert!(
+            stderr.contains("warning: CVE-2099-0002 (CVSS 9.8, https://github.com/kubernetes/kubernetes/issues/999004): the feed names no Kubernetes release"),
+            "{stderr}"
         );
     }
     let written = std::fs::read_to_string(installed(home.path())).unwrap();
@@ -117,19 +149,43 @@ async fn a_fresh_file_then_a_304_from_the_cache_and_the_check_judges_by_it() {
         "{written}"
     );
     assert!(
-        !written.contains("1.36.0") && !written.contains("1.35.3"),
+        !written.contains("1.38.0") && !written.contains("1.37.3"),
         "{written}"
     );
-    // 1.30 keeps the built-in releases.
+    // 1.30 keeps the built-in releases and CVE data; the feed's critical kubelet fix lands on
+    // 1.37.2 only, the medium CVE and the add-on nowhere, and nothing is claimed to fix none.
     assert!(
         written.contains("{version: 1.30.14, date: 2025-06-17}"),
         "{written}"
     );
+    assert!(
+        written.contains("{version: 1.30.3, date: 2024-07-16, critical_cves: [CVE-2024-10220]}"),
+        "{written}"
+    );
+    assert!(
+        written.contains(&format!(
+            "{{version: 1.37.2, date: {}, critical_cves: [CVE-2099-0001]}}",
+            &days_ago(40)[..10]
+        )),
+        "{written}"
+    );
+    assert!(
+        written.contains(&format!(
+            "{{version: 1.37.1, date: {}}}",
+            &days_ago(70)[..10]
+        )),
+        "{written}"
+    );
+    assert!(
+        !written.contains("CVE-2099-0002") && !written.contains("CVE-2023-2431"),
+        "{written}"
+    );
+    assert!(!written.contains("critical_cves: []"), "{written}");
 
-    // A cluster on 1.35.1, read now: 1.35.2 has been out for 40 days.
+    // A cluster on 1.37.1, read now: 1.37.2 has been out for 40 days.
     let snapshot = json!({
         "format": "scs-check-snapshot", "version": 1, "recorded_at": Utc::now(),
-        "cloud": "c", "facts": {"kubernetes_version": {"ok": {"git_version": "v1.35.1", "platform": "linux/amd64"}}}
+        "cloud": "c", "facts": {"kubernetes_version": {"ok": {"git_version": "v1.37.1", "platform": "linux/amd64"}}}
     });
     let file = home.path().join("snapshot.json");
     std::fs::write(&file, snapshot.to_string()).unwrap();
@@ -147,7 +203,7 @@ async fn a_fresh_file_then_a_304_from_the_cache_and_the_check_judges_by_it() {
         .unwrap();
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(stdout.contains("1.35.2 was released on"), "{stdout}");
+    assert!(stdout.contains("1.37.2 was released on"), "{stdout}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -159,10 +215,11 @@ async fn a_rate_limit_says_until_when_and_writes_nothing() {
             .insert_header("x-ratelimit-remaining", "0")
             .insert_header("x-ratelimit-reset", reset.to_string().as_str())
             .set_body_json(json!({"message": "API rate limit exceeded"})),
+        feed(),
     )
     .await;
     let home = tempfile::tempdir().unwrap();
-    let (code, _, stderr) = update(home.path(), server.uri() + RELEASES, server.uri() + EOL).await;
+    let (code, _, stderr) = update(home.path(), server.uri() + RELEASES, &server.uri()).await;
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("rate limit of 60/hour used up until"),
@@ -179,7 +236,11 @@ async fn a_rate_limit_says_until_when_and_writes_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn offline_or_invalid_answers_keep_the_data_in_use() {
     let home = tempfile::tempdir().unwrap();
-    let server = sources(ResponseTemplate::new(200).set_body_string("<html>not json</html>")).await;
+    let server = sources(
+        ResponseTemplate::new(200).set_body_string("<html>not json</html>"),
+        feed(),
+    )
+    .await;
     let refused = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}/releases", listener.local_addr().unwrap())
@@ -188,9 +249,31 @@ async fn offline_or_invalid_answers_keep_the_data_in_use() {
         (refused, "cannot connect"),
         (server.uri() + RELEASES, "not a JSON list of releases"),
     ] {
-        let (code, _, stderr) = update(home.path(), releases_url, server.uri() + EOL).await;
+        let (code, _, stderr) = update(home.path(), releases_url, &server.uri()).await;
         assert_eq!(code, 1, "{stderr}");
         assert!(stderr.contains(expected), "{stderr}");
+        assert!(stderr.contains("nothing written"), "{stderr}");
+        assert!(!installed(home.path()).exists());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_or_foreign_cve_feed_writes_nothing() {
+    for (answer, expected) in [
+        (
+            ResponseTemplate::new(503),
+            "the official Kubernetes CVE feed (".to_owned(),
+        ),
+        (
+            ResponseTemplate::new(200).set_body_json(json!({"version": "x"})),
+            "is not a JSON feed with `items`".to_owned(),
+        ),
+    ] {
+        let server = sources(ResponseTemplate::new(200).set_body_json(releases()), answer).await;
+        let home = tempfile::tempdir().unwrap();
+        let (code, _, stderr) = update(home.path(), server.uri() + RELEASES, &server.uri()).await;
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains(&expected), "{stderr}");
         assert!(stderr.contains("nothing written"), "{stderr}");
         assert!(!installed(home.path()).exists());
     }
