@@ -259,7 +259,8 @@ Example:
 Exit codes of `report upload`:
   0  every report is on the monitor (accepted now, or already present)
   1  a report did not land (refused or unreachable; the message says why and what to do)
-  2  usage error: flags, unreadable report, key or password file";
+  2  usage error: flags, unreadable key or password file, a report unreadable or without
+     what the monitor reads (nothing is sent then)";
 
 /// The private key that signs, and where the passphrase of an encrypted one comes from.
 #[derive(Args)]

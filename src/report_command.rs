@@ -15,7 +15,7 @@ use crate::cli::{
 use crate::report::{self, exit, table::TableOptions, RunReport};
 use crate::run::Output;
 use crate::sign;
-use crate::upload::{Monitor, Outcome};
+use crate::upload::{self, Monitor, Outcome};
 
 /// Environment variable with the passphrase of an encrypted signing key.
 const PASSPHRASE_ENV: &str = "SCS_KEY_PASSPHRASE";
@@ -132,6 +132,22 @@ pub struct UploadSettings {
     pub quiet: bool,
 }
 
+/// Says how one upload ended: successes on stdout (unless quiet), failures on stderr.
+fn tell(name: &str, outcome: Outcome, monitor: &Monitor, quiet: bool) {
+    match outcome {
+        Outcome::Accepted if !quiet => println!("{name}: accepted by {}", monitor.endpoint()),
+        Outcome::AlreadyPresent if !quiet => println!(
+            "{name}: already present at {} (its run.uuid was uploaded before); nothing to do",
+            monitor.endpoint()
+        ),
+        Outcome::Rejected(why) => eprintln!("{name}: NOT uploaded: refused: {why}"),
+        Outcome::Unreachable(why) => {
+            eprintln!("{name}: NOT uploaded to {}: {why}", monitor.endpoint())
+        }
+        _ => {}
+    }
+}
+
 /// Signs the reports and uploads them in order, saying for each how it went; true when every
 /// report is on the monitor. Errors (password, key, a report unreadable) come before anything
 /// is sent.
@@ -149,11 +165,19 @@ pub fn upload_reports(
             )
         })?;
     let key = signing_key(&args.key)?;
-    // Read and sign everything first: a missing file stops before anything is sent.
+    // Read, check and sign everything first: a missing file, or one the monitor could only
+    // answer with a 500, stops before anything is sent.
     let signed = reports
         .iter()
         .map(|path| {
             let report = read_report(path)?;
+            upload::check_report(&report).with_context(|| {
+                format!(
+                    "{}: not a report the compliance monitor accepts (it takes the YAML of \
+                     `scs-check run -o`)",
+                    path.display()
+                )
+            })?;
             Ok((path, sign::sign(&key, &report)?, report))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -171,21 +195,30 @@ pub fn upload_reports(
     let quiet = settings.quiet;
     let mut all_landed = true;
     for (path, signature, report) in &signed {
+        let name = path.display().to_string();
         let outcome = runtime.block_on(monitor.upload(signature, report));
-        all_landed &= outcome.landed();
-        let name = path.display();
-        match outcome {
-            Outcome::Accepted if !quiet => println!("{name}: accepted by {}", monitor.endpoint()),
-            Outcome::AlreadyPresent if !quiet => println!(
-                "{name}: already present at {} (its run.uuid was uploaded before); nothing to do",
-                monitor.endpoint()
-            ),
-            Outcome::Rejected(why) => eprintln!("{name}: NOT uploaded: refused: {why}"),
-            Outcome::Unreachable(why) => {
-                eprintln!("{name}: NOT uploaded to {}: {why}", monitor.endpoint())
+        let documents = upload::documents(report);
+        if matches!(outcome, Outcome::AlreadyPresent) && documents.len() > 1 {
+            // The monitor stores a file all or nothing: some document is there already and
+            // none of this upload was stored, so each goes again on its own.
+            if !quiet {
+                println!(
+                    "{name}: a report in it is present at {} already; uploading its {} reports one by one",
+                    monitor.endpoint(),
+                    documents.len()
+                );
             }
-            _ => {}
+            for (i, document) in documents.iter().enumerate() {
+                let signature = sign::sign(&key, document)?;
+                let outcome = runtime.block_on(monitor.upload(&signature, document));
+                all_landed &= outcome.landed();
+                let name = format!("{name} (report {} of {})", i + 1, documents.len());
+                tell(&name, outcome, &monitor, quiet);
+            }
+            continue;
         }
+        all_landed &= outcome.landed();
+        tell(&name, outcome, &monitor, quiet);
     }
     Ok(all_landed)
 }

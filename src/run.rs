@@ -147,9 +147,11 @@ fn gather(
     assigned: &BTreeMap<String, String>,
     output: &Output,
     runtime: &tokio::runtime::Runtime,
+    observe: Observer,
 ) -> Result<Source> {
     let kinds = plan.facts_needed();
     if let Some(path) = &args.snapshot {
+        observe(Phase::ReadingFacts);
         let snapshot = Snapshot::load(path).map_err(anyhow::Error::msg)?;
         return Ok(Source {
             facts: snapshot.facts,
@@ -206,6 +208,11 @@ fn gather(
         },
     );
     let observed_at = Utc::now();
+    observe(if cloud.is_some() {
+        Phase::Connecting
+    } else {
+        Phase::ReadingFacts
+    });
     let (facts, session) = runtime.block_on(async {
         let from_cloud = async {
             let Some(cloud) = &cloud else {
@@ -214,6 +221,7 @@ fn gather(
             let kinds = of_platform(&kinds, Platform::OpenStack);
             match openstack::connect(cloud, timeout, args.concurrency as usize).await {
                 Ok(session) => {
+                    observe(Phase::ReadingFacts);
                     let facts = session.gather(&kinds, timeout).await;
                     (facts, probing.then_some(Ok(session)))
                 }
@@ -276,6 +284,7 @@ fn probe(
     run_id: &RunId,
     output: &Output,
     runtime: &tokio::runtime::Runtime,
+    observe: Observer,
 ) -> Result<BTreeMap<String, ProbeResult>, Interrupted> {
     let wanted = plan.probes_needed();
     let cannot = |reason: String| {
@@ -307,6 +316,7 @@ fn probe(
             run_id,
             Duration::from_secs(args.probe_timeout),
             output.quiet,
+            &|testcase| observe(Phase::Probing(testcase.to_owned())),
         )),
         Some(Err(reason)) => Ok(cannot(reason.clone())),
         None => Ok(cannot(
@@ -497,7 +507,32 @@ pub fn to_json(report: &RunReport) -> String {
 /// One run without writing or printing anything but progress: checks the output paths of
 /// `args`, reads the facts (and records them with `--record`), decides every testcase.
 /// `argv` is the command line the report records. `run` and `run-all` share it.
+/// Where a run is, for whoever shows progress of many runs (`run-all`); the run itself only
+/// announces, it does not render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// Authenticating to the cloud.
+    Connecting,
+    /// Reading the facts the checks need (from the cloud, cluster or snapshot).
+    ReadingFacts,
+    /// Running the probe that decides this testcase.
+    Probing(String),
+}
+
+/// Receives a run's phases as they begin.
+pub type Observer<'a> = &'a (dyn Fn(Phase) + Sync);
+
 pub fn execute(args: &RunArgs, argv: Vec<String>, output: &Output) -> Result<RunReport> {
+    execute_observed(args, argv, output, &|_| {})
+}
+
+/// `execute`, telling `observe` each phase as it begins.
+pub fn execute_observed(
+    args: &RunArgs,
+    argv: Vec<String>,
+    output: &Output,
+    observe: Observer,
+) -> Result<RunReport> {
     let assigned = assignments(args)?;
     let (scope, date, versions) = select(&args.selection)?;
     check_required_variables(&scope, &assigned)?;
@@ -539,13 +574,13 @@ pub fn execute(args: &RunArgs, argv: Vec<String>, output: &Output) -> Result<Run
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let source = gather(args, &scope, &plan, &assigned, output, &runtime)?;
+    let source = gather(args, &scope, &plan, &assigned, output, &runtime, observe)?;
     if let Some(path) = &args.record {
         Snapshot::new(&source.cloud, source.facts.clone(), source.observed_at)
             .save(path)
             .map_err(anyhow::Error::msg)?;
     }
-    let probed = match probe(args, &plan, &source, &run_id, output, &runtime) {
+    let probed = match probe(args, &plan, &source, &run_id, output, &runtime, observe) {
         Ok(probed) => probed,
         // Carried up as an error so that `run` can exit with the signal's code.
         Err(interrupted) => return Err(anyhow::Error::new(interrupted)),

@@ -7,6 +7,11 @@
 //! a report that did not land makes the exit code non-zero. Server errors and broken
 //! connections are retried a bounded number of times; a retry whose first attempt did land
 //! is answered 409 (`run.uuid` already present), which counts as landed.
+//!
+//! Tried against the real monitor (docs/ci.md): it stores a file of several YAML documents
+//! all or nothing, so a 409 for such a file means that none of it was stored this time
+//! ([`documents`] lets the caller send them one by one); a document without the fields it
+//! reads is a 500 that no retry cures ([`check_report`] finds that before sending).
 
 use std::time::Duration;
 
@@ -142,13 +147,99 @@ impl Monitor {
             (409, _) => return Outcome::AlreadyPresent,
             (401, "missing signature") => "401 missing signature: the monitor found no signature before the report (a proxy changing the body?)".to_owned(),
             (401, "verification failed") => format!("401 verification failed: the signing key is not registered for account {account} at the monitor, or the report changed after signing; register the key's .pub with the monitor's operators"),
-            (401, "Permission denied" | "delegation problem?") => format!("401 {detail}: the report's subject is not account {account}'s, and {account} is no delegate for it; check -s of the run or use the subject's own account"),
+            // The monitor checks the role first: a delegate without append_any is refused too.
+            (401, "Permission denied") => format!("401 Permission denied: the report's subject is not account {account}'s own, and uploading for other subjects needs the monitor role append_any for {account} besides being the subject's delegate; check -s of the run or use the subject's own account"),
+            (401, "delegation problem?") => format!("401 delegation problem?: account {account} may upload for other subjects, but the report's subject does not list {account} as a delegate; check -s of the run, or ask the monitor's operators to add the delegation"),
             (401, _) => format!("401 {detail}: the monitor refused account {account} with this password; check --account and the password in --password-file or SCS_MONITOR_PASSWORD"),
             (415, _) => format!("415 {detail}: the monitor (or a proxy before it) refused Content-Type {CONTENT_TYPE}"),
             _ => format!("HTTP {status}: {detail}"),
         };
         Outcome::Rejected(why)
     }
+}
+
+/// The YAML documents of a report file, each from its `---` line on (text before the first
+/// marker, e.g. comments, stays with the first document).
+pub fn documents(report: &[u8]) -> Vec<&[u8]> {
+    let mut starts = vec![0];
+    let mut at = 0;
+    // Whether a document has begun: a marker or content since the last start, not only
+    // comments, blank lines or directives.
+    let mut open = false;
+    for line in report.split_inclusive(|&b| b == b'\n') {
+        let marker = line
+            .strip_prefix(b"---")
+            .is_some_and(|rest| rest.first().is_none_or(u8::is_ascii_whitespace));
+        if marker {
+            if open {
+                starts.push(at);
+            }
+            open = true;
+        } else if !matches!(line.trim_ascii().first(), None | Some(b'#' | b'%')) {
+            open = true;
+        }
+        at += line.len();
+    }
+    starts.push(report.len());
+    starts.windows(2).map(|w| &report[w[0]..w[1]]).collect()
+}
+
+/// Checks that every document of a report has what the monitor reads (`subject`,
+/// `checked_at`, `spec.uuid`, `run.uuid`, and integer results under `run.invocations` or the
+/// older `versions`); the monitor answers 500 otherwise.
+pub fn check_report(report: &[u8]) -> Result<()> {
+    let text = std::str::from_utf8(report).context("not UTF-8 text")?;
+    let documents: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(text).map_err(|e| anyhow::anyhow!("not YAML: {e}"))?;
+    if documents.is_empty() {
+        bail!("no report document in it");
+    }
+    documents.iter().enumerate().try_for_each(|(i, document)| {
+        check_document(document)
+            .with_context(|| format!("document {} of {}", i + 1, documents.len()))
+    })
+}
+
+fn check_document(document: &serde_json::Value) -> Result<()> {
+    let field = |pointer: &str| {
+        document
+            .pointer(pointer)
+            .filter(|v| !v.is_null())
+            .with_context(|| format!("no `{}`", pointer[1..].replace('/', ".")))
+    };
+    field("/subject")?
+        .as_str()
+        .context("`subject` is not a string")?;
+    for pointer in ["/checked_at", "/spec/uuid", "/run/uuid"] {
+        field(pointer)?;
+    }
+    let results: Vec<&serde_json::Value> = match document.get("versions") {
+        Some(versions) => versions
+            .as_object()
+            .context("`versions` is not a mapping")?
+            .values()
+            .filter_map(|v| v.as_object())
+            .flat_map(|v| v.values())
+            .map(|r| r.get("result").unwrap_or(&serde_json::Value::Null))
+            .collect(),
+        None => field("/run/invocations")?
+            .as_object()
+            .context("`run.invocations` is not a mapping")?
+            .values()
+            .map(|i| {
+                i.get("results")
+                    .and_then(|r| r.as_object())
+                    .context("an invocation without `results`")
+            })
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flat_map(|r| r.values())
+            .collect(),
+    };
+    if let Some(bad) = results.iter().find(|r| !r.is_i64()) {
+        bail!("a result is {bad}, not an integer (-1, 0, 1)");
+    }
+    Ok(())
 }
 
 /// An error with its causes (reqwest hides the interesting part, e.g. "connection refused").
@@ -174,6 +265,52 @@ mod tests {
             "verification failed"
         );
         assert_eq!(detail("Internal Server Error\n"), "Internal Server Error");
+    }
+
+    const DOCUMENT: &str = "---\nspec:\n  uuid: \"s\"\nchecked_at: 2026-11-21 11:37:47\nsubject: \"acme\"\nrun:\n  uuid: \"u1\"\n  invocations:\n    i1:\n      results:\n        tc-a: 1\n        tc-b: -1\n";
+
+    #[test]
+    fn documents_split_at_their_markers_and_keep_every_byte() {
+        let two = format!("# a comment\n{DOCUMENT}{}", DOCUMENT.replace("u1", "u2"));
+        let parts = documents(two.as_bytes());
+        assert_eq!(parts.len(), 2);
+        assert!(parts[0].starts_with(b"# a comment\n---\n"));
+        assert!(parts[1].starts_with(b"---\n"));
+        assert_eq!(parts.concat(), two.as_bytes());
+        // `---` inside a line or a longer run of dashes is no marker.
+        let one = DOCUMENT.replace("tc-b: -1", "tc-b: -1\n# ---- x ---");
+        assert_eq!(documents(one.as_bytes()).len(), 1);
+        assert_eq!(documents(b"spec: {}\n").len(), 1);
+    }
+
+    #[test]
+    fn a_report_needs_what_the_monitor_reads() {
+        let check = |text: &str| check_report(text.as_bytes()).map_err(|e| format!("{e:#}"));
+        check(&format!("{DOCUMENT}{}", DOCUMENT.replace("u1", "u2"))).unwrap();
+        let legacy = "spec: {uuid: s}\nchecked_at: x\nsubject: a\nrun: {uuid: u}\nversions: {v1: {tc: {result: 0}}}\n";
+        check(legacy).unwrap();
+        for (text, why) in [
+            (String::new(), "no report document"),
+            // The monitor reads this as one empty document and fails on it (500).
+            ("---\n".to_owned(), "no report document"),
+            (
+                "---\nspec: {}\n".to_owned(),
+                "document 1 of 1: no `subject`",
+            ),
+            (
+                format!("{DOCUMENT}{}", DOCUMENT.replace("  uuid: \"u1\"\n", "")),
+                "document 2 of 2: no `run.uuid`",
+            ),
+            (DOCUMENT.replace("checked_at", "checked"), "no `checked_at`"),
+            (
+                DOCUMENT.replace("tc-a: 1", "tc-a: PASS"),
+                "a result is \"PASS\"",
+            ),
+            (DOCUMENT.replace("results", "result"), "without `results`"),
+        ] {
+            let error = check(&text).unwrap_err();
+            assert!(error.contains(why), "{error}");
+        }
     }
 
     #[test]

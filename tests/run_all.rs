@@ -126,6 +126,58 @@ fn a_broken_subject_stops_no_other_and_the_reports_combine() {
 }
 
 #[test]
+fn off_a_terminal_progress_is_one_plain_line_per_state_change_and_q_silences_it() {
+    let home = tempfile::tempdir().unwrap();
+    let config = write_config(home.path());
+    let run_all = |extra: &[&str]| {
+        scs_check(home.path())
+            .args(["run-all", "--config"])
+            .arg(&config)
+            .args(["--preset", "with-broken", "--jobs", "2", "-o", "out"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let output = run_all(&[]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(!stderr.contains('\x1b'), "escape codes: {stderr:?}");
+    let states = |subject: &str| -> Vec<String> {
+        let prefix = format!("[{subject}] scs-compatible-iaas: ");
+        stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix(&prefix))
+            .map(|rest| rest.split([',', ':']).next().unwrap().to_owned())
+            .collect()
+    };
+    // Snapshot runs read their facts and end with the verdict; the broken subject fails while
+    // starting. Each state once, in order.
+    for subject in ["delegated-good", "delegated-demo", ACCOUNT] {
+        assert_eq!(
+            states(subject),
+            ["queued", "starting", "reading facts", "done"],
+            "{stderr}"
+        );
+    }
+    assert_eq!(
+        states("broken"),
+        ["queued", "starting", "ERROR (exit code 2)"],
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[delegated-demo] scs-compatible-iaas: done: FAIL (exit code 1), "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().filter(|l| l.ends_with("done)")).count(), 4);
+
+    let output = run_all(&["-q"]);
+    assert_eq!(output.status.code(), Some(2));
+    let (stdout, stderr) = text(&output);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+}
+
+#[test]
 fn config_mistakes_are_usage_errors_before_anything_runs() {
     let home = tempfile::tempdir().unwrap();
     let config = write_config(home.path());

@@ -8,7 +8,7 @@ mod monitor;
 use std::path::Path;
 
 use common::{scs_check, text};
-use monitor::{Setup, ACCOUNT, PASSWORD, SEPARATOR};
+use monitor::{Setup, ACCOUNT, PASSWORD, SEPARATOR, SOLO};
 
 impl Setup {
     /// Runs `report upload` in a blocking task; returns exit code, stdout, stderr.
@@ -20,16 +20,12 @@ impl Setup {
     ) -> (i32, String, String) {
         let mut command = scs_check(self.dir.path());
         command
-            .args([
-                "report",
-                "upload",
-                "--monitor",
-                monitor,
-                "--account",
-                ACCOUNT,
-            ])
+            .args(["report", "upload", "--monitor", monitor])
             .args(reports)
             .args(args);
+        if !args.contains(&"--account") {
+            command.args(["--account", ACCOUNT]);
+        }
         if !args.contains(&"--key") {
             command.arg("--key").arg(self.path("key"));
         }
@@ -120,16 +116,78 @@ async fn refusals_say_why_exit_1_and_never_show_the_password() {
         "{stderr}"
     );
 
-    // One report of another subject among good ones: the good one lands, the exit code says
-    // that not all did.
+    // One report of a subject that did not make the account its delegate, among good ones:
+    // the good one lands, the exit code says that not all did.
     let (code, stdout, stderr) = setup.upload(&server.uri(), &[&foreign, &own], &[]).await;
     assert_eq!(code, 1);
     assert!(
         stderr.contains("other-cloud.yaml: NOT uploaded"),
         "{stderr}"
     );
-    assert!(stderr.contains("Permission denied"), "{stderr}");
+    assert!(stderr.contains("delegation problem?"), "{stderr}");
+    assert!(
+        stderr.contains("does not list acme as a delegate"),
+        "{stderr}"
+    );
     assert!(stdout.contains("acme.yaml: accepted"), "{stdout}");
+
+    // A delegate without the role append_any: the monitor checks the role first.
+    let delegated = setup.report("delegated-good");
+    let (code, _, stderr) = setup
+        .upload(&server.uri(), &[&delegated], &["--account", SOLO])
+        .await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("401 Permission denied"), "{stderr}");
+    assert!(stderr.contains("role append_any for solo"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_of_several_reports_with_one_present_already_goes_again_report_by_report() {
+    let setup = Setup::new();
+    let server = setup.monitor(0).await;
+    let old = setup.report(ACCOUNT);
+    let new = setup.report("delegated-good");
+    let (code, ..) = setup.upload(&server.uri(), &[&old], &[]).await;
+    assert_eq!(code, 0);
+    let both = setup.path("both.yaml");
+    let mut text = std::fs::read(&new).unwrap();
+    text.extend(std::fs::read(&old).unwrap());
+    std::fs::write(&both, text).unwrap();
+
+    // The monitor stores a file all or nothing: its 409 does not mean the new one is there.
+    let (code, stdout, stderr) = setup.upload(&server.uri(), &[&both], &[]).await;
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("both.yaml (report 1 of 2): accepted"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("both.yaml (report 2 of 2): already present"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = setup.upload(&server.uri(), &[&new], &[]).await;
+    assert_eq!(code, 0);
+    assert!(stdout.contains("already present"), "{stdout}");
+    // first upload, the file, its two reports, the new one alone
+    assert_eq!(server.received_requests().await.unwrap().len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_without_what_the_monitor_reads_is_not_sent() {
+    let setup = Setup::new();
+    let server = setup.monitor(0).await;
+    let report = setup.report(ACCOUNT);
+    let broken = setup.path("broken.yaml");
+    let text = std::fs::read_to_string(&report).unwrap();
+    std::fs::write(&broken, text.replacen("checked_at:", "checked:", 1)).unwrap();
+    let (code, _, stderr) = setup.upload(&server.uri(), &[&report, &broken], &[]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("broken.yaml: not a report the compliance monitor accepts"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no `checked_at`"), "{stderr}");
+    assert!(server.received_requests().await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -76,6 +76,7 @@ pub async fn run_all(
     run_id: &RunId,
     timeout: Duration,
     quiet: bool,
+    starting: &(dyn Fn(&str) + Sync),
 ) -> Result<BTreeMap<String, ProbeResult>, Interrupted> {
     let ledger = Ledger::default();
     let mut signals = match Signals::install() {
@@ -107,6 +108,7 @@ pub async fn run_all(
             testcase,
         };
         let started = Instant::now();
+        starting(testcase);
         context.say(&format!(
             "{} creates {} (at most {} s)",
             probe.name,

@@ -1,11 +1,14 @@
 //! The `run-all` command: every scope × subject of a preset, concurrently (at most `--jobs` at
 //! a time), each an in-process `run` (`run::execute`); then one combined upstream report, the
 //! per-run JSON and JUnit, a summary table, and optionally the signed upload of the combined
-//! report. A subject that cannot be run is an error of that subject only.
+//! report. A subject that cannot be run is an error of that subject only. The runs tell their
+//! states to the progress view (`progress`), which alone decides how they are shown.
 
 mod config;
+mod progress;
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -20,6 +23,7 @@ use crate::report::{self, exit, RunReport};
 use crate::report_command::{upload_reports, UploadSettings};
 use crate::run::{self, Output};
 use config::Job;
+use progress::{Reporter, State};
 
 /// Runs at the same time when neither `--jobs` nor the preset's `workers` say.
 const DEFAULT_JOBS: u64 = 4;
@@ -41,6 +45,16 @@ struct Finished {
 impl Finished {
     fn exit_code(&self) -> i32 {
         self.outcome.as_ref().map_or(exit::USAGE, |r| r.exit_code)
+    }
+
+    fn state(&self) -> State {
+        match &self.outcome {
+            Ok(report) => State::Done {
+                result: report.result.as_str().to_owned(),
+                exit_code: report.exit_code,
+            },
+            Err(error) => State::Error(error.clone()),
+        }
     }
 
     fn result(&self) -> String {
@@ -120,46 +134,8 @@ fn run_args(job: &Job, args: &RunAllArgs) -> (RunArgs, Vec<String>) {
     (run, argv)
 }
 
-/// Progress lines on stderr, one when a run starts and one when it ends.
-struct Progress {
-    quiet: bool,
-    total: usize,
-    done: AtomicUsize,
-}
-
-impl Progress {
-    fn started(&self, job: &Job) {
-        if !self.quiet {
-            eprintln!("[{}] {}: running", job.subject, job.scope);
-        }
-    }
-
-    fn finished(&self, finished: &Finished) {
-        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.quiet {
-            return;
-        }
-        let job = &finished.job;
-        let how = match &finished.outcome {
-            Ok(report) => format!(
-                "{} (exit code {})",
-                report.result.as_str(),
-                report.exit_code
-            ),
-            Err(error) => format!("ERROR (exit code {}): {error}", exit::USAGE),
-        };
-        eprintln!(
-            "[{}] {}: {how}, {:.1} s ({done}/{} done)",
-            job.subject,
-            job.scope,
-            finished.took.as_secs_f64(),
-            self.total
-        );
-    }
-}
-
 /// Runs the jobs on `workers` threads; results in the order of `jobs`.
-fn run_jobs(jobs: &[Job], workers: usize, args: &RunAllArgs, progress: &Progress) -> Vec<Finished> {
+fn run_jobs(jobs: &[Job], workers: usize, args: &RunAllArgs, reporter: &Reporter) -> Vec<Finished> {
     let next = AtomicUsize::new(0);
     let results: Mutex<BTreeMap<usize, Finished>> = Mutex::new(BTreeMap::new());
     // The runs print nothing themselves: the progress lines and the summary speak for them.
@@ -172,24 +148,27 @@ fn run_jobs(jobs: &[Job], workers: usize, args: &RunAllArgs, progress: &Progress
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::SeqCst);
                 let Some(job) = jobs.get(index) else { break };
-                progress.started(job);
+                reporter.event(index, State::Starting);
                 let started = Instant::now();
                 let (run_args, argv) = run_args(job, args);
+                let observe = |phase| reporter.event(index, State::Running(phase));
                 // A bug in one run (a panic) is that run's error, not the end of the others.
-                let outcome = std::panic::catch_unwind(|| run::execute(&run_args, argv, &silent))
-                    .unwrap_or_else(|_| {
-                        Err(anyhow::anyhow!(
-                            "scs-check crashed on this run (a bug: please report it with the \
+                let outcome = std::panic::catch_unwind(|| {
+                    run::execute_observed(&run_args, argv, &silent, &observe)
+                })
+                .unwrap_or_else(|_| {
+                    Err(anyhow::anyhow!(
+                        "scs-check crashed on this run (a bug: please report it with the \
                              message above)"
-                        ))
-                    })
-                    .map_err(|e| format!("{e:#}"));
+                    ))
+                })
+                .map_err(|e| format!("{e:#}"));
                 let finished = Finished {
                     job: job.clone(),
                     outcome,
                     took: started.elapsed(),
                 };
-                progress.finished(&finished);
+                reporter.event(index, finished.state());
                 results
                     .lock()
                     .expect("no worker panics")
@@ -265,12 +244,15 @@ pub fn run(args: &RunAllArgs, output: &Output) -> Result<i32> {
         )
     })?;
     let workers = args.jobs.or(batch.workers).unwrap_or(DEFAULT_JOBS) as usize;
-    let progress = Progress {
-        quiet: output.quiet,
-        total: batch.jobs.len(),
-        done: AtomicUsize::new(0),
-    };
-    let finished = run_jobs(&batch.jobs, workers, args, &progress);
+    let labels = batch
+        .jobs
+        .iter()
+        .map(|job| format!("[{}] {}", job.subject, job.scope))
+        .collect();
+    let reporter = Reporter::new(labels, output.quiet, std::io::stderr().is_terminal());
+    let finished = run_jobs(&batch.jobs, workers, args, &reporter);
+    // The live view's last line ends before anything else is printed.
+    drop(reporter);
     let mut exit_code = finished
         .iter()
         .map(Finished::exit_code)

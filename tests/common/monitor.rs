@@ -3,8 +3,10 @@
 //! auth, the exact Content-Type, signature and report split at
 //! `-----END SSH SIGNATURE-----\n&`, the signature checked with `ssh-keygen -Y verify` against
 //! the account's registered key, every document's subject owned by the account or delegated to
-//! it, every `run.uuid` new. Include it with `#[path = "common/monitor.rs"] mod monitor;`
-//! beside `mod common;`.
+//! it (and then the role `append_any` too), every `run.uuid` new, and a file of several
+//! documents stored all or nothing. The answers (status, `detail`) are the ones the real
+//! monitor gave (docs/ci.md, "Tried against the real monitor"). Include it with
+//! `#[path = "common/monitor.rs"] mod monitor;` beside `mod common;`.
 
 #![allow(dead_code)] // each test crate uses a different part
 
@@ -18,12 +20,19 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::common::{path, scs_check, ssh_keygen_key};
 
+/// An account with the role `append_any` (as upstream's `zuul_ci`).
 pub const ACCOUNT: &str = "acme";
-/// Subjects whose accounts list ACCOUNT as a delegate (as upstream's subjects list `zuul_ci`).
+/// An account without roles: its own subject only, even where it is listed as a delegate.
+pub const SOLO: &str = "solo";
+/// Subjects whose accounts list ACCOUNT and SOLO as delegates.
 pub const DELEGATED: &[&str] = &["delegated-good", "delegated-demo"];
+/// Both accounts' password; both have the key `key` registered.
 pub const PASSWORD: &str = "acme-S3cret-pw";
-/// `Basic ` + base64("acme:acme-S3cret-pw").
-const AUTHORIZATION: &str = "Basic YWNtZTphY21lLVMzY3JldC1wdw==";
+/// `Basic ` + base64("ACCOUNT:PASSWORD") → (account, has `append_any`).
+const ACCOUNTS: &[(&str, &str, bool)] = &[
+    ("Basic YWNtZTphY21lLVMzY3JldC1wdw==", ACCOUNT, true),
+    ("Basic c29sbzphY21lLVMzY3JldC1wdw==", SOLO, false),
+];
 pub const SEPARATOR: &[u8] = b"-----END SSH SIGNATURE-----\n&";
 
 struct FakeMonitor {
@@ -77,9 +86,15 @@ impl Respond for FakeMonitor {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
         };
-        if header("authorization") != AUTHORIZATION {
-            return answer(401, "Incorrect username or password");
+        if header("authorization").is_empty() {
+            return answer(401, "Not authenticated");
         }
+        let Some(&(_, account, append_any)) = ACCOUNTS
+            .iter()
+            .find(|(authorization, ..)| *authorization == header("authorization"))
+        else {
+            return answer(401, "Incorrect username or password");
+        };
         if header("content-type") != "application/x-signed-yaml" {
             return answer(415, "Unsupported Media Type");
         }
@@ -99,18 +114,32 @@ impl Respond for FakeMonitor {
         if reports.is_empty() {
             return answer(200, "empty reports");
         }
+        // A field the monitor reads is missing: a KeyError there.
+        let read = ["/subject", "/checked_at", "/spec/uuid", "/run/uuid"];
+        if reports
+            .iter()
+            .any(|r| read.iter().any(|p| r.pointer(p).is_none()))
+        {
+            return ResponseTemplate::new(500).set_body_string("Internal Server Error");
+        }
         for report in &reports {
             let subject = report["subject"].as_str().unwrap_or("");
-            if subject != ACCOUNT && !DELEGATED.contains(&subject) {
+            if subject != account && !append_any {
                 return answer(401, "Permission denied");
             }
+            if subject != account && !DELEGATED.contains(&subject) {
+                return answer(401, "delegation problem?");
+            }
         }
+        // One transaction: a uuid already present (or twice in the file) stores nothing.
         let mut uuids = self.uuids.lock().unwrap();
+        let mut stored = uuids.clone();
         for report in &reports {
-            if !uuids.insert(report["run"]["uuid"].as_str().unwrap().to_owned()) {
+            if !stored.insert(report["run"]["uuid"].as_str().unwrap().to_owned()) {
                 return answer(409, "Conflict: report already present");
             }
         }
+        *uuids = stored;
         ResponseTemplate::new(200).set_body_string("null")
     }
 }
