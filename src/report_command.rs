@@ -198,13 +198,21 @@ pub fn upload_reports(
         let name = path.display().to_string();
         let outcome = runtime.block_on(monitor.upload(signature, report));
         let documents = upload::documents(report);
-        if matches!(outcome, Outcome::AlreadyPresent) && documents.len() > 1 {
-            // The monitor stores a file all or nothing: some document is there already and
-            // none of this upload was stored, so each goes again on its own.
+        if matches!(outcome, Outcome::AlreadyPresent | Outcome::Rejected(_)) && documents.len() > 1
+        {
+            // The monitor stores a file all or nothing: one report present already, or one
+            // it refuses (a subject the account may not report on), keeps all the others out
+            // too. So each goes again on its own, and one subject never blocks the rest.
             if !quiet {
+                let why = match &outcome {
+                    Outcome::Rejected(why) => format!("a report in it was refused ({why})"),
+                    _ => format!(
+                        "a report in it is present at {} already",
+                        monitor.endpoint()
+                    ),
+                };
                 println!(
-                    "{name}: a report in it is present at {} already; uploading its {} reports one by one",
-                    monitor.endpoint(),
+                    "{name}: {why}; uploading its {} reports one by one",
                     documents.len()
                 );
             }

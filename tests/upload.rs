@@ -173,6 +173,38 @@ async fn a_file_of_several_reports_with_one_present_already_goes_again_report_by
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_file_with_one_refused_report_still_delivers_the_others() {
+    let setup = Setup::new();
+    let server = setup.monitor(0).await;
+    let own = setup.report(ACCOUNT);
+    let foreign = setup.report("other-cloud");
+    let combined = setup.path("combined.yaml");
+    let mut text = std::fs::read(&foreign).unwrap();
+    text.extend(std::fs::read(&own).unwrap());
+    std::fs::write(&combined, text).unwrap();
+
+    // As one file the monitor refuses both (it stores all or nothing); report by report the
+    // own subject's lands, and the exit code still says that one did not.
+    let (code, stdout, stderr) = setup.upload(&server.uri(), &[&combined], &[]).await;
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("combined.yaml: a report in it was refused"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("combined.yaml (report 1 of 2): NOT uploaded"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("combined.yaml (report 2 of 2): accepted"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = setup.upload(&server.uri(), &[&own], &[]).await;
+    assert_eq!(code, 0);
+    assert!(stdout.contains("already present"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_file_without_what_the_monitor_reads_is_not_sent() {
     let setup = Setup::new();
     let server = setup.monitor(0).await;
