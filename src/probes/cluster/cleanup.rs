@@ -87,15 +87,23 @@ async fn ours<K>(api: Api<K>, what: &str) -> Result<Vec<K>, String>
 where
     K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug,
 {
-    let list = api
-        .list(&ListParams::default().labels(&ours_selector()))
-        .await
-        .map_err(|e| refusal(&e, &format!("list {what} labelled {}", ours_selector())))?;
-    Ok(list
-        .items
-        .into_iter()
-        .filter(|item| item.meta().name.as_deref().is_some_and(is_ours))
-        .collect())
+    let mut params = ListParams::default().labels(&ours_selector());
+    let mut items = Vec::new();
+    loop {
+        let page = api
+            .list(&params)
+            .await
+            .map_err(|e| refusal(&e, &format!("list {what} labelled {}", ours_selector())))?;
+        items.extend(
+            page.items
+                .into_iter()
+                .filter(|item| item.meta().name.as_deref().is_some_and(is_ours)),
+        );
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => return Ok(items),
+        }
+    }
 }
 
 fn to_found(session: &Session, kind: &'static str, collection: &str, meta: &ObjectMeta) -> Found {
