@@ -74,7 +74,7 @@ pub enum Command {
     /// Sign, verify, upload and re-render reports (for certification pipelines)
     #[command(subcommand)]
     Report(ReportCommand),
-    /// Delete what probes of earlier runs left in the cloud (killed runs); only resources
+    /// Delete what probes of earlier runs left in the cloud or cluster (killed runs); only resources
     /// named scs-check-<run id>-… are touched
     #[command(after_help = CLEANUP_HELP)]
     Cleanup(CleanupArgs),
