@@ -74,7 +74,7 @@ pub enum Command {
     /// Sign, verify, upload and re-render reports (for certification pipelines)
     #[command(subcommand)]
     Report(ReportCommand),
-    /// Delete what probes of earlier runs left in the cloud (killed runs); only resources
+    /// Delete what probes of earlier runs left in the cloud or cluster (killed runs); only resources
     /// named scs-check-<run id>-… are touched
     #[command(after_help = CLEANUP_HELP)]
     Cleanup(CleanupArgs),
@@ -147,10 +147,14 @@ killed outright (SIGKILL, a crash, a lost machine) leaves resources behind; its 
 lacks the `leftovers: none` line. This command finds them by name: `scs-check-`, 12 hex digits
 of the run id, `-`, what it is (e.g. scs-check-0123456789ab-secret). Nothing else is touched.
 Searched, in this order: key manager secrets, volume backups, volumes (what probes create).
+With --kubeconfig or --context, a Kubernetes cluster instead: namespaces labelled
+app.kubernetes.io/managed-by=scs-check with a name of that shape, and in them the pods and
+PersistentVolumeClaims of the same label and shape (what active parts create).
 
 Examples:
   scs-check cleanup --os-cloud mycloud --dry-run
   scs-check cleanup --os-cloud mycloud --older-than 1h   # spare runs still going
+  scs-check cleanup --kubeconfig prod.yaml --context admin@prod
 
 Exit codes of `cleanup`:
   0  every leftover selected is gone (or, with --dry-run, was listed)
@@ -162,6 +166,13 @@ pub struct CleanupArgs {
     /// Cloud from clouds.yaml [default: $OS_CLOUD, else OS_* variables]
     #[arg(long, value_name = "NAME")]
     pub os_cloud: Option<String>,
+    /// Clean up a Kubernetes cluster instead, with this kubeconfig file
+    #[arg(long, value_name = "PATH", conflicts_with = "os_cloud")]
+    pub kubeconfig: Option<String>,
+    /// Clean up a Kubernetes cluster instead, this context of the kubeconfig ($KUBECONFIG,
+    /// else ~/.kube/config, unless --kubeconfig)
+    #[arg(long, value_name = "NAME", conflicts_with = "os_cloud")]
+    pub context: Option<String>,
     /// Only resources created at least this long ago, e.g. 1h, 30m, 2d
     #[arg(long, value_name = "AGE", value_parser = crate::probes::cleanup::parse_age)]
     pub older_than: Option<std::time::Duration>,
@@ -399,10 +410,20 @@ pub struct RunArgs {
     #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_E2E_TIMEOUT_MINUTES, value_parser = clap::value_parser!(u64).range(1..))]
     pub e2e_timeout: u64,
     /// Create nothing: testcases decided by probes (which create and delete resources, see
-    /// docs/probes.md) ABORT instead of running
+    /// docs/probes.md) ABORT instead of running, and no active part runs, --active or not
     #[arg(long)]
     pub read_only: bool,
-    /// Seconds allowed for each probe, its own cleanup excluded
+    /// Also run the active parts of Kubernetes checks, which create objects in the cluster
+    /// and delete them again (scs-0211: a namespace, a PersistentVolumeClaim of the default
+    /// class that must bind, maybe a pod; see docs/probes.md). Off by default; --read-only
+    /// wins over it. OpenStack probes need no --active: they run unless --read-only
+    #[arg(long)]
+    pub active: bool,
+    /// Image of the pod an active part starts to mount a volume (WaitForFirstConsumer
+    /// storage classes); it only has to start as user 65535 without privileges
+    #[arg(long, value_name = "IMAGE", default_value = crate::probes::cluster::DEFAULT_POD_IMAGE)]
+    pub probe_image: String,
+    /// Seconds allowed for each probe or active part, its own cleanup excluded
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_PROBE_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
     pub probe_timeout: u64,
     /// Requests sent to the cloud at the same time at most
@@ -492,9 +513,17 @@ pub struct RunAllArgs {
     /// Seconds allowed for authentication and for reading each fact, per run
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
-    /// Create nothing in any cloud: testcases decided by probes ABORT instead of running
+    /// Create nothing in any cloud or cluster: testcases decided by probes ABORT instead of
+    /// running, and no active part runs, --active or not
     #[arg(long)]
     pub read_only: bool,
+    /// Also run the active parts of Kubernetes checks in every run (see `run --help`);
+    /// --read-only wins over it
+    #[arg(long)]
+    pub active: bool,
+    /// Image of the pod an active part starts to mount a volume
+    #[arg(long, value_name = "IMAGE", default_value = crate::probes::cluster::DEFAULT_POD_IMAGE)]
+    pub probe_image: String,
     /// Seconds allowed for each probe, its own cleanup excluded
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_PROBE_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
     pub probe_timeout: u64,

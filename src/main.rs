@@ -56,6 +56,9 @@ fn main() -> ExitCode {
         cli::Command::FlavorName(args) => flavor_name_command::run(args, cli.quiet),
         cli::Command::Report(command) => report_command::run(command, &output),
         cli::Command::Data(cli::DataCommand::Update(args)) => data_update::run(args),
+        cli::Command::Cleanup(args) if args.kubeconfig.is_some() || args.context.is_some() => {
+            probes::cluster::cleanup::run(args, &output)
+        }
         cli::Command::Cleanup(args) => probes::cleanup::run(args, &output),
     };
     match result {

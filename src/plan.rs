@@ -11,6 +11,7 @@ use regex::Regex;
 
 use crate::checks::{self, Check};
 use crate::facts::FactKind;
+use crate::probes::cluster::{self, ActivePart};
 use crate::probes::{self, Probe};
 use crate::scope::select::SelectedVersion;
 use crate::scope::{Parameters, Scope, Testcase};
@@ -181,6 +182,20 @@ impl Plan {
             })
             .flatten()
             .copied()
+            .collect()
+    }
+
+    /// The selected testcases whose check has an active part (`--active`), with that part.
+    pub fn active_parts_needed(&self) -> Vec<(&'static ActivePart, String)> {
+        self.testcases
+            .values()
+            .filter(|t| t.selected)
+            .filter_map(|t| match t.implementation {
+                Implementation::Native(check) => {
+                    Some((cluster::for_check(check.name)?, t.testcase.id.clone()))
+                }
+                _ => None,
+            })
             .collect()
     }
 

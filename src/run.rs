@@ -108,6 +108,8 @@ struct Source {
     facts: Facts,
     /// The cloud's session, kept for the probes when any are selected (or why there is none).
     session: Option<Result<openstack::Session, String>>,
+    /// The cluster's session, kept for the active parts when they run (or why there is none).
+    cluster: Option<Result<kubernetes::Session, String>>,
     /// When they were read: now, or the recording time of the snapshot.
     observed_at: DateTime<Utc>,
     cloud: String,
@@ -156,6 +158,7 @@ fn gather(
         return Ok(Source {
             facts: snapshot.facts,
             session: None,
+            cluster: None,
             observed_at: snapshot.recorded_at,
             cloud: snapshot.cloud,
             snapshot: Some(path.display().to_string()),
@@ -163,6 +166,7 @@ fn gather(
     }
     // Probes run only on OpenStack; under --read-only they do not run, so need no session.
     let probing = !args.read_only && !plan.probes_needed().is_empty();
+    let acting = args.active && !args.read_only && !plan.active_parts_needed().is_empty();
     let (uses_openstack, uses_kubernetes) = platforms(scope, &kinds);
     let uses_openstack = uses_openstack || probing;
     let cloud = uses_openstack
@@ -184,10 +188,11 @@ fn gather(
     .flatten()
     .collect::<Vec<_>>()
     .join(" + ");
-    if kinds.is_empty() && !probing {
+    if kinds.is_empty() && !probing && !acting {
         return Ok(Source {
             facts: Facts::default(),
             session: None,
+            cluster: None,
             observed_at: Utc::now(),
             cloud: name,
             snapshot: None,
@@ -213,7 +218,7 @@ fn gather(
     } else {
         Phase::ReadingFacts
     });
-    let (facts, session) = runtime.block_on(async {
+    let (facts, session, cluster) = runtime.block_on(async {
         let from_cloud = async {
             let Some(cloud) = &cloud else {
                 return (Facts::default(), None);
@@ -233,17 +238,21 @@ fn gather(
         };
         let from_cluster = async {
             let Some(cluster) = cluster else {
-                return Facts::default();
+                return (Facts::default(), None);
             };
             let kinds = of_platform(&kinds, Platform::Kubernetes);
             let session = match kubernetes::connect(cluster, timeout) {
                 Ok(session) => session,
-                Err(reason) => return unreachable(&kinds, &reason, output),
+                Err(reason) => {
+                    let facts = unreachable(&kinds, &reason, output);
+                    return (facts, acting.then_some(Err(reason)));
+                }
             };
             let facts = session.gather(&kinds, timeout).await;
+            let session = acting.then_some(Ok(session));
             let e2e: Vec<FactKind> = kinds.iter().copied().filter(FactKind::is_e2e).collect();
             if e2e.is_empty() {
-                return facts;
+                return (facts, session);
             }
             let settings = sonobuoy::Settings {
                 kubeconfig: assigned.get("kubeconfig").map(PathBuf::from),
@@ -258,10 +267,11 @@ fn gather(
             let e2e_facts = tokio::task::spawn_blocking(move || sonobuoy::gather(&e2e, &settings))
                 .await
                 .unwrap_or_else(|e| Facts::all_failed(kinds.clone(), &e.to_string()));
-            facts.merge(e2e_facts)
+            (facts.merge(e2e_facts), session)
         };
-        let ((cloud_facts, session), cluster_facts) = tokio::join!(from_cloud, from_cluster);
-        (cloud_facts.merge(cluster_facts), session)
+        let ((cloud_facts, session), (cluster_facts, cluster)) =
+            tokio::join!(from_cloud, from_cluster);
+        (cloud_facts.merge(cluster_facts), session, cluster)
     });
     if let Some(bar) = spinner {
         bar.finish_and_clear();
@@ -269,6 +279,7 @@ fn gather(
     Ok(Source {
         facts,
         session,
+        cluster,
         observed_at,
         cloud: name,
         snapshot: None,
@@ -344,13 +355,21 @@ fn evaluate(plan: &Plan, source: &Source, probed: &BTreeMap<String, ProbeResult>
                 _ if !planned.selected => None,
                 Implementation::Native(check) => {
                     let started = Instant::now();
-                    let each = check.run_each(
+                    let mut each = check.run_each(
                         &testcase.id,
                         &planned.parameter_sets,
                         source.observed_at,
                         &source.facts,
                     );
-                    Some((each, started.elapsed().as_secs_f64() * 1000.0))
+                    let mut ms = started.elapsed().as_secs_f64() * 1000.0;
+                    // The check's active part (`--active`), or why it did not run.
+                    if let Some(active) = probed.get(&testcase.id) {
+                        for (_, outcome) in &mut each {
+                            *outcome = outcome.clone().and(active.outcome.clone());
+                        }
+                        ms += active.duration_ms;
+                    }
+                    Some((each, ms))
                 }
                 // A probe acts once; its outcome holds for every parameter set.
                 Implementation::Probe(_) => probed.get(&testcase.id).map(|result| {
@@ -580,7 +599,25 @@ pub fn execute_observed(
             .save(path)
             .map_err(anyhow::Error::msg)?;
     }
-    let probed = match probe(args, &plan, &source, &run_id, output, &runtime, observe) {
+    let settings = probes::cluster::Settings {
+        active: args.active,
+        read_only: args.read_only,
+        snapshot: source.snapshot.is_some(),
+        timeout: Duration::from_secs(args.probe_timeout),
+        pod_image: &args.probe_image,
+        quiet: output.quiet,
+    };
+    let probed =
+        probe(args, &plan, &source, &run_id, output, &runtime, observe).and_then(|mut probed| {
+            probed.extend(runtime.block_on(probes::cluster::run_all(
+                &plan.active_parts_needed(),
+                source.cluster.as_ref(),
+                &settings,
+                &run_id,
+            ))?);
+            Ok(probed)
+        });
+    let probed = match probed {
         Ok(probed) => probed,
         // Carried up as an error so that `run` can exit with the signal's code.
         Err(interrupted) => return Err(anyhow::Error::new(interrupted)),

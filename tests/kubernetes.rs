@@ -486,7 +486,7 @@ fn the_demo_cluster_snapshot_fails_the_version_policy() {
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("1.33.4 was released on 2025-08-12"),
+        stdout.contains("1.33.4 was released on 2025-08-13"),
         "{stdout}"
     );
     assert!(stdout.contains("sonobuoy not found"), "{stdout}");

@@ -119,6 +119,28 @@ impl Outcome {
             findings: vec![Finding::error(None, reason)],
         }
     }
+
+    /// Both outcomes as one, for a testcase decided in two parts (a check and its active
+    /// part): the worse verdict, all findings.
+    pub fn and(mut self, other: Outcome) -> Self {
+        if other.verdict.severity() > self.verdict.severity() {
+            self.verdict = other.verdict;
+        }
+        self.findings.extend(other.findings);
+        self.findings.sort_by_key(|f| f.level);
+        self
+    }
+}
+
+impl Verdict {
+    /// FAIL outranks ABORT outranks PASS, as in scs-0003's aggregation.
+    fn severity(self) -> u8 {
+        match self {
+            Self::Fail => 2,
+            Self::Abort => 1,
+            Self::Pass => 0,
+        }
+    }
 }
 
 impl From<FactUnavailable> for Outcome {
@@ -199,15 +221,10 @@ pub fn combine(outcomes: &[(Parameters, Outcome)]) -> Outcome {
 }
 
 fn combine_labelled(labelled: impl Iterator<Item = (String, Outcome)>) -> Outcome {
-    let rank = |v: Verdict| match v {
-        Verdict::Fail => 2,
-        Verdict::Abort => 1,
-        Verdict::Pass => 0,
-    };
     let mut verdict = Verdict::Pass;
     let mut findings = Vec::new();
     for (label, outcome) in labelled {
-        if rank(outcome.verdict) > rank(verdict) {
+        if outcome.verdict.severity() > verdict.severity() {
             verdict = outcome.verdict;
         }
         findings.extend(outcome.findings.into_iter().map(|mut f| {

@@ -253,7 +253,9 @@ fn judge(version: &Version, data: &ReleaseData, origin: &str, today: NaiveDate) 
                 continue;
             }
         };
-        if newer.supersedes(version) {
+        // A release after the facts' date did not exist then (a replayed snapshot is judged
+        // as of its own day, with data that know the later releases).
+        if newer.supersedes(version) && release.date <= today {
             judge_release(version, &newer, release, today, &mut judgement);
         }
     }

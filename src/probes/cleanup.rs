@@ -11,7 +11,7 @@ use anyhow::{Context as _, Result};
 use chrono::{NaiveDateTime, Utc};
 use serde::Deserialize;
 
-use super::ledger::{delete_and_wait, leftovers_line, Leftover, Resource};
+use super::ledger::{delete_and_wait, leftovers_line, Endpoint, Leftover, Resource};
 use super::naming::{is_ours, PREFIX};
 use crate::cli::CleanupArgs;
 use crate::facts::openstack::{self, join_versioned, Session};
@@ -21,10 +21,10 @@ use crate::run::Output;
 const PAGE: usize = 100;
 const DELETE_DEADLINE: Duration = Duration::from_secs(60);
 
-/// A leftover found in the cloud, with its age if the API tells it.
-struct Found {
-    resource: Resource,
-    created: Option<NaiveDateTime>,
+/// A leftover found in the cloud or cluster, with its age if the API tells it.
+pub(super) struct Found {
+    pub resource: Resource,
+    pub created: Option<NaiveDateTime>,
 }
 
 /// Runs the command; the exit code is 0 when everything found is gone (or, with
@@ -47,59 +47,73 @@ pub fn run(args: &CleanupArgs, output: &Output) -> Result<i32> {
                 .await
                 .map_err(anyhow::Error::msg)?,
         );
-        let now = Utc::now().naive_utc();
-        let (old, young): (Vec<Found>, Vec<Found>) = found.into_iter().partition(|f| {
-            args.older_than.is_none_or(|age| {
-                // Of unknown age: kept, it may belong to a run still going.
-                f.created
-                    .is_some_and(|created| (now - created).to_std().unwrap_or_default() >= age)
-            })
-        });
-        let say = |line: String| {
-            if !output.quiet {
-                println!("{line}");
-            }
-        };
-        if !young.is_empty() {
-            say(format!(
-                "keeping {} of our resources younger than --older-than (a run may still use them)",
-                young.len()
-            ));
-        }
-        if old.is_empty() && young.is_empty() {
-            say(format!(
-                "nothing to delete: no resource named {PREFIX}<run id>-… in cloud `{}`",
-                session.cloud_name()
-            ));
-        }
-        if old.is_empty() {
-            return Ok(0);
-        }
-        let mut leftovers = Vec::new();
-        for found in old {
-            let age = found
-                .created
-                .map(|c| format!(", created {c} UTC"))
-                .unwrap_or_default();
-            if args.dry_run {
-                say(format!("would delete {}{age}", found.resource));
-                continue;
-            }
-            say(format!("deleting {}{age}", found.resource));
-            if let Err(reason) =
-                delete_and_wait(&session, &found.resource.url, DELETE_DEADLINE).await
-            {
-                leftovers.push(Leftover {
-                    resource: found.resource,
-                    reason,
-                });
-            }
-        }
-        if !args.dry_run {
-            eprintln!("{}", leftovers_line(&leftovers, session.cloud_name()));
-        }
-        Ok(if leftovers.is_empty() { 0 } else { 1 })
+        let place = format!("cloud `{}`", session.cloud_name());
+        Ok(delete_found(found, args, &session, &place, output).await)
     })
+}
+
+/// Deletes what was `found` in `place` (older than `--older-than`, if given), each waited
+/// for, or lists it with `--dry-run`; returns the exit code.
+pub(super) async fn delete_found(
+    found: Vec<Found>,
+    args: &CleanupArgs,
+    endpoint: &(impl Endpoint + ?Sized),
+    place: &str,
+    output: &Output,
+) -> i32 {
+    let now = Utc::now().naive_utc();
+    let (old, young): (Vec<Found>, Vec<Found>) = found.into_iter().partition(|f| {
+        args.older_than.is_none_or(|age| {
+            // Of unknown age: kept, it may belong to a run still going.
+            f.created
+                .is_some_and(|created| (now - created).to_std().unwrap_or_default() >= age)
+        })
+    });
+    let say = |line: String| {
+        if !output.quiet {
+            println!("{line}");
+        }
+    };
+    if !young.is_empty() {
+        say(format!(
+            "keeping {} of our resources younger than --older-than (a run may still use them)",
+            young.len()
+        ));
+    }
+    if old.is_empty() && young.is_empty() {
+        say(format!(
+            "nothing to delete: no resource named {PREFIX}<run id>-… in {place}"
+        ));
+    }
+    if old.is_empty() {
+        return 0;
+    }
+    let mut leftovers = Vec::new();
+    for found in old {
+        let age = found
+            .created
+            .map(|c| format!(", created {c} UTC"))
+            .unwrap_or_default();
+        if args.dry_run {
+            say(format!("would delete {}{age}", found.resource));
+            continue;
+        }
+        say(format!("deleting {}{age}", found.resource));
+        if let Err(reason) = delete_and_wait(endpoint, &found.resource.url, DELETE_DEADLINE).await {
+            leftovers.push(Leftover {
+                resource: found.resource,
+                reason,
+            });
+        }
+    }
+    if !args.dry_run {
+        eprintln!("{}", leftovers_line(&leftovers, endpoint));
+    }
+    if leftovers.is_empty() {
+        0
+    } else {
+        1
+    }
 }
 
 /// Our secrets in the key manager (none if the catalog has no key manager).

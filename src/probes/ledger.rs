@@ -3,14 +3,45 @@
 //! A probe records a resource the moment the cloud returns its id. [`Ledger::clean_up`]
 //! deletes everything recorded, newest first, waiting until each is really gone; what cannot
 //! be deleted within the deadline comes back as a [`Leftover`] for the report and stderr.
+//! Resources live behind an [`Endpoint`]: an OpenStack cloud, or a Kubernetes cluster for
+//! the active parts of KaaS checks; deleting is the same protocol on both.
 
 use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use tokio::time::Instant;
 
-use crate::facts::openstack::Session;
+use crate::facts::openstack::{RequestError, Session};
+
+/// Where recorded resources live: a cloud or a cluster. Both delete a resource by `DELETE`
+/// on its URL and show it gone by answering 404 to `GET`.
+pub trait Endpoint: Sync {
+    /// Sends `method` without a body to `url`; the answer's body is not needed.
+    fn call<'a>(
+        &'a self,
+        method: http::Method,
+        url: &'a url::Url,
+    ) -> BoxFuture<'a, Result<(), RequestError>>;
+
+    /// The command that deletes leftovers here, for messages.
+    fn cleanup_command(&self) -> String;
+}
+
+impl Endpoint for Session {
+    fn call<'a>(
+        &'a self,
+        method: http::Method,
+        url: &'a url::Url,
+    ) -> BoxFuture<'a, Result<(), RequestError>> {
+        Box::pin(async move { self.send(method, url, &[], None).await.map(drop) })
+    }
+
+    fn cleanup_command(&self) -> String {
+        format!("scs-check cleanup --os-cloud {}", self.cloud_name())
+    }
+}
 
 /// One resource a probe created, addressed by its API URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +90,7 @@ impl Ledger {
     /// whose test includes deleting uses this, so a failed deletion stays recorded.
     pub async fn delete(
         &self,
-        session: &Session,
+        session: &(impl Endpoint + ?Sized),
         resource: &Resource,
         deadline: Duration,
     ) -> Result<(), String> {
@@ -70,7 +101,11 @@ impl Ledger {
 
     /// Deletes everything recorded, newest first, all within `deadline`; returns what is
     /// still there.
-    pub async fn clean_up(&self, session: &Session, deadline: Duration) -> Vec<Leftover> {
+    pub async fn clean_up(
+        &self,
+        session: &(impl Endpoint + ?Sized),
+        deadline: Duration,
+    ) -> Vec<Leftover> {
         let until = Instant::now() + deadline;
         let mut leftovers = Vec::new();
         for resource in self.remaining().into_iter().rev() {
@@ -92,7 +127,7 @@ impl Ledger {
 /// is already gone counts as deleted; one that is busy (400 or 409: a volume still being
 /// backed up, say) is asked again until the deadline.
 pub async fn delete_and_wait(
-    session: &Session,
+    session: &(impl Endpoint + ?Sized),
     url: &url::Url,
     deadline: Duration,
 ) -> Result<(), String> {
@@ -100,7 +135,7 @@ pub async fn delete_and_wait(
     let attempt = async {
         let mut pause = Duration::from_millis(250);
         loop {
-            match session.send(http::Method::DELETE, url, &[], None).await {
+            match session.call(http::Method::DELETE, url).await {
                 Ok(_) => break,
                 Err(e) if e.status() == Some(404) => return Ok(()),
                 Err(e) if matches!(e.status(), Some(400 | 409)) => busy = e.into_reason(),
@@ -111,7 +146,7 @@ pub async fn delete_and_wait(
         }
         let mut pause = Duration::from_millis(250);
         loop {
-            match session.send(http::Method::GET, url, &[], None).await {
+            match session.call(http::Method::GET, url).await {
                 Err(e) if e.status() == Some(404) => return Ok(()),
                 _ => tokio::time::sleep(pause).await,
             }
@@ -132,7 +167,7 @@ pub async fn delete_and_wait(
 }
 
 /// The stderr line naming what a run left behind (`leftovers: none` when nothing).
-pub fn leftovers_line(leftovers: &[Leftover], cloud: &str) -> String {
+pub fn leftovers_line(leftovers: &[Leftover], endpoint: &(impl Endpoint + ?Sized)) -> String {
     if leftovers.is_empty() {
         return "leftovers: none".to_owned();
     }
@@ -141,5 +176,8 @@ pub fn leftovers_line(leftovers: &[Leftover], cloud: &str) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ");
-    format!("leftovers: {listed}; delete them with `scs-check cleanup --os-cloud {cloud}`")
+    format!(
+        "leftovers: {listed}; delete them with `{}`",
+        endpoint.cleanup_command()
+    )
 }

@@ -13,8 +13,13 @@
 //! in reverse order, each deletion waited for ([`runner`]); what cannot be deleted is listed.
 //! `scs-check cleanup` finds what a killed run left, by the name prefix ([`cleanup`]). Nothing
 //! without the prefix is ever deleted.
+//!
+//! Kubernetes checks may have an *active part* ([`cluster`]) that completes a native check by
+//! acting on the cluster; it runs only with `--active`, with the same names, ledger and
+//! cleanup guarantees.
 
 pub mod cleanup;
+pub mod cluster;
 pub mod key_manager;
 pub mod ledger;
 pub mod naming;
@@ -69,17 +74,22 @@ impl ProbeContext<'_> {
     /// Test hook: with `SCS_CHECK_TEST_HOLD_PROBE=SECONDS`, waits that long after the
     /// probe's resources exist, so tests can interrupt or kill a run mid-probe.
     pub async fn hold_for_tests(&self) {
-        let Some(seconds) = std::env::var("SCS_CHECK_TEST_HOLD_PROBE")
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok())
-        else {
-            return;
-        };
-        self.say(&format!(
-            "holding for {seconds} s (SCS_CHECK_TEST_HOLD_PROBE is set)"
-        ));
-        tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+        hold_for_tests(|line| self.say(line)).await;
     }
+}
+
+/// The test hook of [`ProbeContext::hold_for_tests`], for any probe's progress lines.
+pub async fn hold_for_tests(say: impl Fn(&str)) {
+    let Some(seconds) = std::env::var("SCS_CHECK_TEST_HOLD_PROBE")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    else {
+        return;
+    };
+    say(&format!(
+        "holding for {seconds} s (SCS_CHECK_TEST_HOLD_PROBE is set)"
+    ));
+    tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
 }
 
 static PROBES: &[Probe] = &[key_manager::PROBE, volume_backup::PROBE];

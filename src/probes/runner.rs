@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
-use super::ledger::{leftovers_line, Ledger, Leftover};
+use super::ledger::{leftovers_line, Endpoint, Ledger, Leftover};
 use super::naming::RunId;
 use super::{Probe, ProbeContext};
 use crate::checks::{Finding, Outcome};
@@ -47,13 +47,13 @@ impl std::fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
-struct Signals {
+pub(crate) struct Signals {
     interrupt: Signal,
     terminate: Signal,
 }
 
 impl Signals {
-    fn install() -> std::io::Result<Self> {
+    pub(crate) fn install() -> std::io::Result<Self> {
         Ok(Self {
             interrupt: signal(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,
@@ -66,6 +66,27 @@ impl Signals {
             _ = self.terminate.recv() => Interrupted { signal: "SIGTERM", exit_code: 143 },
         }
     }
+}
+
+/// Every testcase ABORTed with `reason`, for probes that cannot start at all.
+pub(crate) fn not_run<'a>(
+    testcases: impl Iterator<Item = &'a String>,
+    reason: &str,
+) -> BTreeMap<String, ProbeResult> {
+    testcases
+        .map(|testcase| {
+            let result = ProbeResult {
+                outcome: Outcome::abort(reason),
+                duration_ms: 0.0,
+            };
+            (testcase.clone(), result)
+        })
+        .collect()
+}
+
+/// The reason when the signal handlers that guarantee cleanup cannot be installed.
+pub(crate) fn no_signal_handlers(error: &std::io::Error) -> String {
+    format!("not run: cannot install the SIGINT/SIGTERM handlers that guarantee cleanup: {error}")
 }
 
 /// Runs `(probe, testcase)` pairs in order; every resource they create is deleted again
@@ -82,20 +103,10 @@ pub async fn run_all(
     let mut signals = match Signals::install() {
         Ok(signals) => signals,
         Err(e) => {
-            let reason = format!(
-                "not run: cannot install the SIGINT/SIGTERM handlers that guarantee cleanup: {e}"
-            );
-            return Ok(probes
-                .iter()
-                .map(|(_, testcase)| {
-                    let outcome = Outcome::abort(reason.clone());
-                    let result = ProbeResult {
-                        outcome,
-                        duration_ms: 0.0,
-                    };
-                    (testcase.clone(), result)
-                })
-                .collect());
+            return Ok(not_run(
+                probes.iter().map(|(_, testcase)| testcase),
+                &no_signal_handlers(&e),
+            ))
         }
     };
     let mut results = BTreeMap::new();
@@ -115,43 +126,8 @@ pub async fn run_all(
             probe.creates,
             timeout.as_secs()
         ));
-        let outcome = tokio::select! {
-            outcome = tokio::time::timeout(timeout, (probe.run)(testcase, &context)) => {
-                outcome.unwrap_or_else(|_| Outcome::abort(format!(
-                    "the probe did not finish within {} s (--probe-timeout); what it created \
-                     is deleted again",
-                    timeout.as_secs()
-                )))
-            }
-            interrupted = signals.next() => {
-                if !quiet {
-                    eprintln!("{}: deleting what the probes created …", interrupted.signal);
-                }
-                let leftovers = tokio::select! {
-                    leftovers = ledger.clean_up(session, CLEANUP_DEADLINE) => leftovers,
-                    _ = signals.next() => ledger.remaining().into_iter().map(|resource| Leftover {
-                        resource,
-                        reason: "cleanup stopped by a second signal".to_owned(),
-                    }).collect(),
-                };
-                eprintln!("{}", leftovers_line(&leftovers, session.cloud_name()));
-                return Err(interrupted);
-            }
-        };
-        let leftovers = ledger.clean_up(session, CLEANUP_DEADLINE).await;
-        if !leftovers.is_empty() || !quiet {
-            eprintln!("{}", leftovers_line(&leftovers, session.cloud_name()));
-        }
-        let mut outcome = outcome;
-        outcome.findings.extend(leftovers.iter().map(|left| {
-            Finding::warning(
-                Some(&left.resource.name),
-                format!(
-                    "could not delete {left}; delete it with `scs-check cleanup --os-cloud {}`",
-                    session.cloud_name()
-                ),
-            )
-        }));
+        let run = (probe.run)(testcase, &context);
+        let outcome = supervise(session, &ledger, &mut signals, timeout, quiet, run).await?;
         context.say(&format!("{:?}", outcome.verdict).to_uppercase());
         let result = ProbeResult {
             outcome,
@@ -160,4 +136,54 @@ pub async fn run_all(
         results.insert(testcase.clone(), result);
     }
     Ok(results)
+}
+
+/// Runs one probe under `timeout`, then empties the ledger; what could not be deleted is
+/// added to the outcome's findings. On a signal the probe is dropped, the ledger emptied, and
+/// the interruption returned.
+pub(crate) async fn supervise(
+    endpoint: &(impl Endpoint + ?Sized),
+    ledger: &Ledger,
+    signals: &mut Signals,
+    timeout: Duration,
+    quiet: bool,
+    probe: impl std::future::Future<Output = Outcome>,
+) -> Result<Outcome, Interrupted> {
+    let mut outcome = tokio::select! {
+        outcome = tokio::time::timeout(timeout, probe) => {
+            outcome.unwrap_or_else(|_| Outcome::abort(format!(
+                "the probe did not finish within {} s (--probe-timeout); what it created \
+                 is deleted again",
+                timeout.as_secs()
+            )))
+        }
+        interrupted = signals.next() => {
+            if !quiet {
+                eprintln!("{}: deleting what the probes created …", interrupted.signal);
+            }
+            let leftovers = tokio::select! {
+                leftovers = ledger.clean_up(endpoint, CLEANUP_DEADLINE) => leftovers,
+                _ = signals.next() => ledger.remaining().into_iter().map(|resource| Leftover {
+                    resource,
+                    reason: "cleanup stopped by a second signal".to_owned(),
+                }).collect(),
+            };
+            eprintln!("{}", leftovers_line(&leftovers, endpoint));
+            return Err(interrupted);
+        }
+    };
+    let leftovers = ledger.clean_up(endpoint, CLEANUP_DEADLINE).await;
+    if !leftovers.is_empty() || !quiet {
+        eprintln!("{}", leftovers_line(&leftovers, endpoint));
+    }
+    outcome.findings.extend(leftovers.iter().map(|left| {
+        Finding::warning(
+            Some(&left.resource.name),
+            format!(
+                "could not delete {left}; delete it with `{}`",
+                endpoint.cleanup_command()
+            ),
+        )
+    }));
+    Ok(outcome)
 }

@@ -129,6 +129,8 @@ fn run_args(job: &Job, args: &RunAllArgs) -> (RunArgs, Vec<String>) {
         concurrency: DEFAULT_CONCURRENCY,
         e2e_timeout: DEFAULT_E2E_TIMEOUT_MINUTES,
         read_only: args.read_only,
+        active: args.active,
+        probe_image: args.probe_image.clone(),
         probe_timeout: args.probe_timeout,
     };
     (run, argv)

@@ -8,8 +8,15 @@
 //! `kind`/`apiVersion` on each item); the server answers as a real one does: a typed list
 //! (`NodeList`, …) whose items carry no `kind`/`apiVersion`. A real cluster's output can be
 //! dropped in unchanged. What it cannot show: admission, defaulting, watch, field selectors.
+//!
+//! For the active parts ([`objects`]) it also keeps namespaces, PersistentVolumeClaims, pods,
+//! PersistentVolumes and events that clients create and delete, with the two server-side
+//! behaviours they depend on imitated: the DefaultStorageClass admission plugin and a
+//! provisioner that binds claims after a delay.
 
 #![allow(dead_code)] // each test crate uses a different part
+
+pub mod objects;
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -17,8 +24,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use http_body_util::BodyExt;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
+use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
@@ -40,6 +49,8 @@ pub struct Cluster {
     /// The most items a list page holds, whatever `limit` asks (servers may return fewer):
     /// small, so that paging is exercised.
     pub max_page: usize,
+    /// How the namespaced objects behave (see [`objects`]).
+    pub storage: objects::Storage,
 }
 
 impl Cluster {
@@ -60,6 +71,7 @@ impl Cluster {
             failures: BTreeMap::new(),
             slow: Vec::new(),
             max_page: 2,
+            storage: objects::Storage::default(),
         }
     }
 }
@@ -73,6 +85,8 @@ pub struct Server {
     pub client_key_pem: String,
     /// Request lines received (`GET /api/v1/nodes?limit=500`), with whether a valid token came.
     pub requests: Arc<Mutex<Vec<String>>>,
+    /// The objects clients created (and tests seeded).
+    pub objects: Arc<Mutex<objects::State>>,
 }
 
 impl Server {
@@ -84,14 +98,16 @@ impl Server {
             tls,
         } = certificates();
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let objects = Arc::new(Mutex::new(objects::State::default()));
         let log = requests.clone();
+        let state = objects.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap();
-            runtime.block_on(serve(cluster, tls, log, tx));
+            runtime.block_on(serve(cluster, state, tls, log, tx));
         });
         let address: SocketAddr = rx.recv().expect("server started");
         Self {
@@ -100,6 +116,7 @@ impl Server {
             client_cert_pem,
             client_key_pem,
             requests,
+            objects,
         }
     }
 
@@ -191,6 +208,7 @@ fn certificates() -> Certificates {
 
 async fn serve(
     cluster: Cluster,
+    state: Arc<Mutex<objects::State>>,
     tls: rustls::ServerConfig,
     log: Arc<Mutex<Vec<String>>>,
     started: std::sync::mpsc::Sender<SocketAddr>,
@@ -202,19 +220,28 @@ async fn serve(
     loop {
         let (stream, _) = listener.accept().await.unwrap();
         let (acceptor, cluster, log) = (acceptor.clone(), cluster.clone(), log.clone());
+        let state = state.clone();
         tokio::spawn(async move {
             let Ok(stream) = acceptor.accept(stream).await else {
                 return;
             };
             // rustls verified it against the CA.
             let client_certificate = stream.get_ref().1.peer_certificates().is_some();
-            let service = hyper::service::service_fn(move |request| {
-                let (cluster, log) = (cluster.clone(), log.clone());
+            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                let (cluster, log, state) = (cluster.clone(), log.clone(), state.clone());
                 async move {
                     if cluster.slow.iter().any(|p| p == request.uri().path()) {
                         tokio::time::sleep(std::time::Duration::from_secs(60)).await;
                     }
-                    Ok::<_, Infallible>(answer(&cluster, &log, client_certificate, request))
+                    let (request, body) = request.into_parts();
+                    let body = body
+                        .collect()
+                        .await
+                        .map(|b| b.to_bytes())
+                        .unwrap_or_default();
+                    let answer =
+                        answer(&cluster, &state, &log, client_certificate, &request, &body);
+                    Ok::<_, Infallible>(answer)
                 }
             });
             let _ = hyper::server::conn::http1::Builder::new()
@@ -224,7 +251,7 @@ async fn serve(
     }
 }
 
-fn respond(status: u16, body: &Value) -> Response<Full<Bytes>> {
+pub(crate) fn respond(status: u16, body: &Value) -> Response<Full<Bytes>> {
     Response::builder()
         .status(StatusCode::from_u16(status).unwrap())
         .header("content-type", "application/json")
@@ -233,7 +260,7 @@ fn respond(status: u16, body: &Value) -> Response<Full<Bytes>> {
 }
 
 /// A `Status` error as the API server writes it.
-fn status(code: u16, reason: &str, message: &str) -> Response<Full<Bytes>> {
+pub(crate) fn status(code: u16, reason: &str, message: &str) -> Response<Full<Bytes>> {
     respond(
         code,
         &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
@@ -241,9 +268,9 @@ fn status(code: u16, reason: &str, message: &str) -> Response<Full<Bytes>> {
     )
 }
 
-fn query(request: &Request<Incoming>) -> BTreeMap<String, String> {
+pub(crate) fn query(request: &Parts) -> BTreeMap<String, String> {
     request
-        .uri()
+        .uri
         .query()
         .map(|q| {
             url::form_urlencoded::parse(q.as_bytes())
@@ -255,21 +282,23 @@ fn query(request: &Request<Incoming>) -> BTreeMap<String, String> {
 
 fn answer(
     cluster: &Cluster,
+    state: &Mutex<objects::State>,
     log: &Mutex<Vec<String>>,
     client_certificate: bool,
-    request: Request<Incoming>,
+    request: &Parts,
+    body: &[u8],
 ) -> Response<Full<Bytes>> {
-    let path = request.uri().path().to_owned();
+    let path = request.uri.path().to_owned();
     let authorised = request
-        .headers()
+        .headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         == Some(&format!("Bearer {TOKEN}"))
         || client_certificate;
     log.lock().unwrap().push(format!(
         "{} {}{}",
-        request.method(),
-        request.uri(),
+        request.method,
+        request.uri,
         if authorised { "" } else { " (no valid token)" }
     ));
     if let Some(&code) = cluster.failures.get(&path) {
@@ -316,19 +345,15 @@ fn answer(
             200,
             &resources("storage.k8s.io/v1", "storageclasses", "StorageClass", "sc"),
         ),
-        "/api/v1/nodes" => list(&request, cluster, "NodeList", "v1", &cluster.nodes),
+        "/api/v1/nodes" => list(request, cluster, "NodeList", "v1", &cluster.nodes),
         "/apis/storage.k8s.io/v1/storageclasses" => list(
-            &request,
+            request,
             cluster,
             "StorageClassList",
             "storage.k8s.io/v1",
             &cluster.storage_classes,
         ),
-        _ => status(
-            404,
-            "NotFound",
-            "the server could not find the requested resource",
-        ),
+        _ => objects::answer(cluster, state, request, body),
     }
 }
 
@@ -339,8 +364,8 @@ fn resources(group_version: &str, name: &str, kind: &str, short: &str) -> Value 
 }
 
 /// One page of a list: `limit` items from the index in `continue`, and the next index.
-fn list(
-    request: &Request<Incoming>,
+pub(crate) fn list(
+    request: &Parts,
     cluster: &Cluster,
     kind: &str,
     api_version: &str,

@@ -203,3 +203,21 @@ fn the_check_reads_the_server_version_and_a_data_file_parameter() {
         .message
         .contains("cannot read /nonexistent.yaml"));
 }
+
+#[test]
+fn releases_after_the_facts_day_are_not_judged() {
+    let d = data("1.33.1", "2025-05-15", None, "2026-08-22");
+    let (verdict_before, findings) = verdict("1.33.0", &d, "2025-05-14");
+    assert_eq!(verdict_before, Verdict::Pass);
+    assert!(
+        findings.iter().all(|f| !f.message.contains("1.33.1")),
+        "{findings:?}"
+    );
+    let (_, findings) = verdict("1.33.0", &d, "2025-05-15");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.message.contains("1.33.1 was released 0 days ago")),
+        "{findings:?}"
+    );
+}

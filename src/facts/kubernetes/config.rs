@@ -37,6 +37,8 @@ pub struct ResolvedCluster {
     /// The context used.
     pub name: String,
     pub config: kube::Config,
+    /// The kubeconfig files read, for the commands messages suggest.
+    pub files: Vec<PathBuf>,
 }
 
 /// The files to read: the explicit one, else `KUBECONFIG`'s existing entries, else the
@@ -134,7 +136,11 @@ pub async fn resolve(
             path: files.clone(),
             reason: format!("context `{name}`: {e}"),
         })?;
-    Ok(ResolvedCluster { name, config })
+    Ok(ResolvedCluster {
+        name,
+        config,
+        files: paths,
+    })
 }
 
 #[cfg(test)]

@@ -28,6 +28,11 @@ const DEFAULT_CLASS_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-cl
 
 pub struct Session {
     client: kube::Client,
+    /// The context, the API server's URL and the kubeconfig files, for the probes' resource
+    /// URLs and the cleanup command they suggest.
+    context: String,
+    server: url::Url,
+    files: Vec<std::path::PathBuf>,
 }
 
 /// Builds the client (needs the async runtime). Fails only on an unusable configuration
@@ -37,6 +42,12 @@ pub fn connect(cluster: ResolvedCluster, timeout: Duration) -> Result<Session, S
     config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
     config.read_timeout = Some(timeout);
     config.reset_reader_on_write = true;
+    let server = url::Url::parse(&config.cluster_url.to_string()).map_err(|e| {
+        format!(
+            "context `{}`: the server URL {} is not a URL: {e}",
+            cluster.name, config.cluster_url
+        )
+    })?;
     let client = kube::Client::try_from(config).map_err(|e| {
         format!(
             "cannot use context `{}` of the kubeconfig: {}",
@@ -44,7 +55,12 @@ pub fn connect(cluster: ResolvedCluster, timeout: Duration) -> Result<Session, S
             error_chain(&e)
         )
     })?;
-    Ok(Session { client })
+    Ok(Session {
+        client,
+        context: cluster.name,
+        server,
+        files: cluster.files,
+    })
 }
 
 /// A failed request, with what to do about it. Messages come from the server or the
@@ -73,6 +89,42 @@ fn describe(error: &kube::Error, what: &str) -> String {
 }
 
 impl Session {
+    pub(crate) fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
+    /// The API server's URL of `path` (`/api/v1/namespaces/…`), below any path prefix of
+    /// the server URL (as proxies such as Rancher use).
+    pub(crate) fn url(&self, path: &str) -> url::Url {
+        let mut url = self.server.clone();
+        let prefix = self.server.path().trim_end_matches('/');
+        url.set_path(&format!("{prefix}{path}"));
+        url
+    }
+
+    /// The inverse of [`Session::url`]: the path the client asks for (it adds the prefix).
+    pub(crate) fn api_path(&self, url: &url::Url) -> String {
+        let prefix = self.server.path().trim_end_matches('/');
+        let path = url.path().strip_prefix(prefix).unwrap_or(url.path());
+        match url.query() {
+            Some(query) => format!("{path}?{query}"),
+            None => path.to_owned(),
+        }
+    }
+
+    /// `scs-check cleanup` for this cluster: the context, and the kubeconfig when it is one
+    /// file (several come from `KUBECONFIG`, which the command reads again).
+    pub(crate) fn cleanup_command(&self) -> String {
+        match self.files.as_slice() {
+            [one] => format!(
+                "scs-check cleanup --kubeconfig {} --context {}",
+                one.display(),
+                self.context
+            ),
+            _ => format!("scs-check cleanup --context {}", self.context),
+        }
+    }
+
     /// Fetches each requested fact once, all concurrently, each under `timeout`.
     pub async fn gather(&self, kinds: &BTreeSet<FactKind>, timeout: Duration) -> Facts {
         let wanted = |kind| kinds.contains(&kind);
