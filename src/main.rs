@@ -8,6 +8,7 @@ mod data_update;
 mod facts;
 mod flavor_name;
 mod flavor_name_command;
+mod located;
 mod plan;
 mod probes;
 mod report;
