@@ -376,6 +376,11 @@ pub struct RunArgs {
     /// Exit code counts only testcases that could not be decided (ABORT), not failures
     #[arg(short = 'C', long = "critical-only")]
     pub critical_only: bool,
+    /// Allowed failures: a YAML file of testcases and e2e tests whose FAIL is accepted until an
+    /// expiry date, each with a reason (repeatable; see docs/waivers.md). A waived FAIL stays
+    /// FAIL in the reports (and for the compliance monitor) but does not fail the exit code
+    #[arg(long = "allowed-failures", value_name = "FILE")]
+    pub allowed_failures: Vec<PathBuf>,
     /// Write the upstream-compatible YAML report (for the SCS compliance monitor)
     #[arg(short = 'o', long = "output", value_name = "REPORT.yaml")]
     pub output: Option<PathBuf>,
@@ -489,6 +494,10 @@ pub struct RunAllArgs {
     /// Reference date that selects the versions from the timeline [default: today, UTC]
     #[arg(short = 'd', long = "date", value_name = "YYYY-MM-DD")]
     pub date: Option<NaiveDate>,
+    /// Allowed failures for every run, besides the config's `allowed_failures` (repeatable;
+    /// see docs/waivers.md)
+    #[arg(long = "allowed-failures", value_name = "FILE")]
+    pub allowed_failures: Vec<PathBuf>,
     /// Seconds allowed for authentication and for reading each fact, per run
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,

@@ -18,6 +18,7 @@ mod run_all;
 mod scope;
 mod sign;
 mod upload;
+mod waivers;
 
 use std::process::ExitCode;
 
