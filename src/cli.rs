@@ -10,7 +10,8 @@ const EXIT_CODES: &str = "\
 Exit codes of `run`:
   0  every main target of every binding version passed (binding: effective or warn on the
      reference date, or the version forced with -V; draft and deprecated versions are shown
-     but do not count)
+     but do not count; a FAIL waived by --allowed-failures counts as passed, until its entry
+     expires, but stays FAIL in the reports)
   1  a main target failed
   2  usage or configuration error (bad flags, scope file, clouds.yaml, kubeconfig, snapshot)
   3  no failure, but a testcase could not be decided (ABORT: permission, endpoint down,
@@ -440,7 +441,9 @@ The config file is the upstream runner's config.toml (Tests/config.toml): [scope
 [subjects._.mapping] with {subject} interpolation, [subjects.NAME.mapping], [presets.NAME]
 scopes, subjects, workers. A subject's mapping variable `snapshot` replays a snapshot instead
 of reading the cloud, `context` picks the kubeconfig context; every other variable is passed
-as `-a KEY=VALUE`. Relative paths (spec, snapshot, kubeconfig) are relative to the config file.
+as `-a KEY=VALUE`. A top-level `allowed_failures = [\"FILE\", …]` names allowed-failures files
+for every run (see docs/waivers.md). Relative paths (spec, snapshot, kubeconfig,
+allowed_failures) are relative to the config file.
 
 Writes into DIR: report.yaml (every run's upstream report, one YAML document each),
 SUBJECT/SCOPE.json and SUBJECT/SCOPE.junit.xml per run, summary.md. A broken subject (unknown
