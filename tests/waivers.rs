@@ -467,6 +467,10 @@ snapshot = "{demo}"
     // `other` replays the same cloud, but the entries are `demo`'s only.
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stdout.contains("| demo | iaas | MISSING | 3 |"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(", {} failures waived |", failures.len())),
+        "{stdout}"
+    );
     assert!(stdout.contains("| other | iaas | FAIL | 1 |"), "{stdout}");
     let demo = json(&dir.join("out/demo/iaas.json"));
     assert!(failures

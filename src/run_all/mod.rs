@@ -231,7 +231,14 @@ fn summary(finished: &[Finished], exit_code: i32) -> String {
     );
     for run in finished {
         let note = match &run.outcome {
-            Ok(report) => format!("{} run {}", report.source.kind, report.run.uuid),
+            Ok(report) => {
+                let waived = report.testcases.iter().filter(|t| t.waived).count();
+                let waived = match waived {
+                    0 => String::new(),
+                    n => format!(", {n} failures waived"),
+                };
+                format!("{} run {}{waived}", report.source.kind, report.run.uuid)
+            }
             Err(error) => error.clone(),
         };
         out.push_str(&format!(
