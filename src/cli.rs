@@ -10,7 +10,8 @@ const EXIT_CODES: &str = "\
 Exit codes of `run`:
   0  every main target of every binding version passed (binding: effective or warn on the
      reference date, or the version forced with -V; draft and deprecated versions are shown
-     but do not count)
+     but do not count; a FAIL waived by --allowed-failures counts as passed, until its entry
+     expires, but stays FAIL in the reports)
   1  a main target failed
   2  usage or configuration error (bad flags, scope file, clouds.yaml, kubeconfig, snapshot)
   3  no failure, but a testcase could not be decided (ABORT: permission, endpoint down,
@@ -387,6 +388,11 @@ pub struct RunArgs {
     /// Exit code counts only testcases that could not be decided (ABORT), not failures
     #[arg(short = 'C', long = "critical-only")]
     pub critical_only: bool,
+    /// Allowed failures: a YAML file of testcases and e2e tests whose FAIL is accepted until an
+    /// expiry date, each with a reason (repeatable; see docs/waivers.md). A waived FAIL stays
+    /// FAIL in the reports (and for the compliance monitor) but does not fail the exit code
+    #[arg(long = "allowed-failures", value_name = "FILE")]
+    pub allowed_failures: Vec<PathBuf>,
     /// Write the upstream-compatible YAML report (for the SCS compliance monitor)
     #[arg(short = 'o', long = "output", value_name = "REPORT.yaml")]
     pub output: Option<PathBuf>,
@@ -456,7 +462,9 @@ The config file is the upstream runner's config.toml (Tests/config.toml): [scope
 [subjects._.mapping] with {subject} interpolation, [subjects.NAME.mapping], [presets.NAME]
 scopes, subjects, workers. A subject's mapping variable `snapshot` replays a snapshot instead
 of reading the cloud, `context` picks the kubeconfig context; every other variable is passed
-as `-a KEY=VALUE`. Relative paths (spec, snapshot, kubeconfig) are relative to the config file.
+as `-a KEY=VALUE`. A top-level `allowed_failures = [\"FILE\", …]` names allowed-failures files
+for every run (see docs/waivers.md). Relative paths (spec, snapshot, kubeconfig,
+allowed_failures) are relative to the config file.
 
 Writes into DIR: report.yaml (every run's upstream report, one YAML document each),
 SUBJECT/SCOPE.json and SUBJECT/SCOPE.junit.xml per run, summary.md. A broken subject (unknown
@@ -510,6 +518,10 @@ pub struct RunAllArgs {
     /// Reference date that selects the versions from the timeline [default: today, UTC]
     #[arg(short = 'd', long = "date", value_name = "YYYY-MM-DD")]
     pub date: Option<NaiveDate>,
+    /// Allowed failures for every run, besides the config's `allowed_failures` (repeatable;
+    /// see docs/waivers.md)
+    #[arg(long = "allowed-failures", value_name = "FILE")]
+    pub allowed_failures: Vec<PathBuf>,
     /// Seconds allowed for authentication and for reading each fact, per run
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,

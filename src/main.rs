@@ -8,6 +8,7 @@ mod data_update;
 mod facts;
 mod flavor_name;
 mod flavor_name_command;
+mod located;
 mod plan;
 mod probes;
 mod report;
@@ -17,6 +18,7 @@ mod run_all;
 mod scope;
 mod sign;
 mod upload;
+mod waivers;
 
 use std::process::ExitCode;
 

@@ -21,6 +21,7 @@ use crate::probes::{
 };
 use crate::report::{self, table::TableOptions, RunReport, Status, TestcaseReport};
 use crate::scope::{self, select::SelectedVersion, Parameters, Scope};
+use crate::waivers::{self, Waivers};
 
 /// How the run talks to the user; decided once in `main`.
 pub struct Output {
@@ -433,6 +434,8 @@ fn evaluate(plan: &Plan, source: &Source, probed: &BTreeMap<String, ProbeResult>
                 status,
                 findings,
                 duration_ms,
+                waivers: Vec::new(),
+                waived: false,
             }
         })
         .collect();
@@ -484,7 +487,11 @@ fn own_argv() -> Vec<String> {
 /// The `run` command: runs the checks, writes the reports, prints the table; returns the
 /// exit code.
 pub fn run(args: &RunArgs, output: &Output) -> Result<i32> {
-    let report = match execute(args, own_argv(), output) {
+    let waivers = Waivers::load(&args.allowed_failures)?;
+    if !waivers.is_empty() {
+        waivers.check_testcases(&[&scope::load(&args.selection.scope)?])?;
+    }
+    let report = match execute(args, own_argv(), output, &waivers) {
         Ok(report) => report,
         Err(error) => match error.downcast_ref::<Interrupted>() {
             Some(interrupted) => {
@@ -525,7 +532,9 @@ pub fn to_json(report: &RunReport) -> String {
 
 /// One run without writing or printing anything but progress: checks the output paths of
 /// `args`, reads the facts (and records them with `--record`), decides every testcase.
-/// `argv` is the command line the report records. `run` and `run-all` share it.
+/// `argv` is the command line the report records; `waivers` are the allowed failures
+/// (validated by the caller; the entries of other scopes and subjects are ignored here).
+/// `run` and `run-all` share it.
 /// Where a run is, for whoever shows progress of many runs (`run-all`); the run itself only
 /// announces, it does not render.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -541,8 +550,13 @@ pub enum Phase {
 /// Receives a run's phases as they begin.
 pub type Observer<'a> = &'a (dyn Fn(Phase) + Sync);
 
-pub fn execute(args: &RunArgs, argv: Vec<String>, output: &Output) -> Result<RunReport> {
-    execute_observed(args, argv, output, &|_| {})
+pub fn execute(
+    args: &RunArgs,
+    argv: Vec<String>,
+    output: &Output,
+    waivers: &Waivers,
+) -> Result<RunReport> {
+    execute_observed(args, argv, output, waivers, &|_| {})
 }
 
 /// `execute`, telling `observe` each phase as it begins.
@@ -550,6 +564,7 @@ pub fn execute_observed(
     args: &RunArgs,
     argv: Vec<String>,
     output: &Output,
+    waivers: &Waivers,
     observe: Observer,
 ) -> Result<RunReport> {
     let assigned = assignments(args)?;
@@ -623,16 +638,27 @@ pub fn execute_observed(
         Err(interrupted) => return Err(anyhow::Error::new(interrupted)),
     };
     let Evaluation {
-        testcases,
+        mut testcases,
         per_version,
     } = evaluate(&plan, &source, &probed);
-    let versions = report::summarise_versions(&plan.versions, |version, id| {
-        per_version
-            .get(&(version.to_owned(), id.to_owned()))
-            .copied()
-            .or_else(|| testcases.iter().find(|t| t.id == id).map(|t| t.status))
-            .unwrap_or(Status::Missing)
+    let subject = args.subject.clone().unwrap_or_else(|| source.cloud.clone());
+    let unused_waivers = waivers::apply(waivers, &scope, &subject, date, &mut testcases, |t| {
+        t.status == Status::Fail
+            || per_version
+                .iter()
+                .any(|((_, id), status)| *id == t.id && *status == Status::Fail)
     });
+    let versions = report::summarise_versions(
+        &plan.versions,
+        |version, id| {
+            per_version
+                .get(&(version.to_owned(), id.to_owned()))
+                .copied()
+                .or_else(|| testcases.iter().find(|t| t.id == id).map(|t| t.status))
+                .unwrap_or(Status::Missing)
+        },
+        |id| testcases.iter().any(|t| t.id == id && t.waived),
+    );
     let (result, exit_code) = report::overall(&versions, args.critical_only);
     let report = RunReport {
         format: report::FORMAT.into(),
@@ -647,7 +673,7 @@ pub fn execute_observed(
             url: scope.url.clone(),
             file: scope.path.display().to_string(),
         },
-        subject: args.subject.clone().unwrap_or_else(|| source.cloud.clone()),
+        subject,
         checked_at,
         reference_date: date,
         source: report::SourceInfo {
@@ -673,6 +699,7 @@ pub fn execute_observed(
         versions,
         result,
         exit_code,
+        unused_waivers,
     };
     Ok(report)
 }

@@ -4,18 +4,19 @@
 //! focus; see `facts::kubernetes::sonobuoy`).
 //!
 //! Every failed test fails the testcase unless it is an allowed failure of
-//! `standards/sonobuoy-allowed-failures.yaml` (upstream's `okToFail` data: a regex searched in
-//! the test's name, a reason, optionally an expiry date, judged as of the facts): those are
-//! warnings. Undecidable, hence ABORT: no sonobuoy, a failed sonobuoy step (the fact's error),
+//! `standards/sonobuoy-allowed-failures.yaml` (upstream's `okToFail` data, read by the
+//! allowed-failures loader of `crate::waivers`: a regex searched in the test's name, a reason,
+//! optionally an expiry date, judged as of the facts): those are warnings. A user's own
+//! `e2e` entries (`--allowed-failures`) are not applied here: they waive a FAIL without
+//! changing it (see `crate::waivers`), so each failed test stays an error naming the test. Undecidable, hence ABORT: no sonobuoy, a failed sonobuoy step (the fact's error),
 //! a dry run (tests listed, not run), no test that ran, a status other than passed / failed
 //! / skipped (unless a failure already fails the testcase).
 
-use chrono::NaiveDate;
-use regex::Regex;
-use serde::Deserialize;
+use std::path::Path;
 
 use super::{Check, Context, Finding, Outcome, Verdict};
 use crate::facts::{E2eResults, FactKind};
+use crate::waivers::{Origin, Waivers};
 
 pub const CONFORMANCE: Check = Check {
     name: "scs-0201-cncf-conformance",
@@ -36,36 +37,9 @@ pub const NETWORKING: Check = Check {
 const ALLOWED_PATH: &str = "standards/sonobuoy-allowed-failures.yaml";
 const ALLOWED: &str = include_str!("../../standards/sonobuoy-allowed-failures.yaml");
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AllowedFailures {
-    allowed_failures: Vec<AllowedFailure>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AllowedFailure {
-    regex: String,
-    reason: String,
-    #[serde(default)]
-    expires: Option<NaiveDate>,
-}
-
-/// The allowed failures with their compiled regexes.
-fn allowed_failures(text: &str) -> Result<Vec<(Regex, AllowedFailure)>, String> {
-    let list: AllowedFailures = serde_saphyr::from_str(text)
-        .map_err(|e| format!("{ALLOWED_PATH}: not a list of allowed failures: {e}"))?;
-    list.allowed_failures
-        .into_iter()
-        .map(|entry| {
-            if entry.reason.trim().is_empty() {
-                return Err(format!("{ALLOWED_PATH}: `{}` has no reason", entry.regex));
-            }
-            let regex = Regex::new(&entry.regex)
-                .map_err(|e| format!("{ALLOWED_PATH}: `{}` is no regex: {e}", entry.regex))?;
-            Ok((regex, entry))
-        })
-        .collect()
+/// The shipped list; a broken one (a bad edit) ABORTs both testcases, and a test keeps it valid.
+fn allowed_failures(text: &str) -> Result<Waivers, String> {
+    Waivers::parse(Path::new(ALLOWED_PATH), text, Origin::Shipped).map_err(|e| e.to_string())
 }
 
 fn judge(results: &E2eResults, context: &Context) -> Outcome {
@@ -93,12 +67,11 @@ fn judge_with(results: &E2eResults, context: &Context, allowed: &str) -> Outcome
             "passed" => passed += 1,
             "skipped" => skipped += 1,
             "failed" => {
-                let matching = allowed.iter().find(|(regex, _)| regex.is_match(&test.name));
-                findings.push(match matching {
-                    Some((_, entry)) if entry.expires.is_none_or(|d| today <= d) => {
+                findings.push(match allowed.e2e_entry(&test.name) {
+                    Some(entry) if entry.applies_on(today) => {
                         Finding::warning(name, format!("failed, allowed: {}", entry.reason))
                     }
-                    Some((_, entry)) => Finding::error(
+                    Some(entry) => Finding::error(
                         name,
                         format!(
                             "failed; its exception in {ALLOWED_PATH} expired on {} ({})",
@@ -167,16 +140,18 @@ mod tests {
     #[test]
     fn the_shipped_list_reproduces_upstreams_nine_entries() {
         let list = allowed_failures(ALLOWED).unwrap();
-        assert_eq!(list.len(), 9);
-        assert!(list.iter().any(|(r, _)| r.is_match(
-            "[sig-network] Feature:SCTPConnectivity should create a Pod with SCTP HostPort"
-        )));
+        assert_eq!(list.entries.len(), 9);
+        assert!(list
+            .e2e_entry(
+                "[sig-network] Feature:SCTPConnectivity should create a Pod with SCTP HostPort"
+            )
+            .is_some());
     }
 
     #[test]
     fn allowed_failures_warn_others_fail_expired_ones_fail_again() {
-        let allowed = "allowed_failures:\n- {regex: 'flaky', reason: known}\n\
-                       - {regex: 'old', reason: gone, expires: 2026-01-31}\n";
+        let allowed = "allowed_failures:\n- {e2e: 'flaky', reason: known}\n\
+                       - {e2e: 'old', reason: gone, expires: 2026-01-31}\n";
         let tests = results(&[("a flaky one", "failed"), ("ok", "passed")]);
         let outcome = judge_with(&tests, &on("2026-02-01"), allowed);
         assert_eq!(outcome.verdict, Verdict::Pass);

@@ -1,12 +1,13 @@
 //! One self-contained HTML page of a run, to archive as a CI artifact or mail to whoever fixes
 //! the cloud: inline CSS, no scripts, nothing loaded from anywhere, every text escaped. A
 //! summary per scope version and target, then every testcase with its verdict, findings and a
-//! link to its standard, failures first.
+//! link to its standard, failures first (waived ones after the aborts and missing), then the
+//! unused waivers.
 
 use std::fmt::Write;
 
 use super::markup::escape;
-use super::{RunReport, Status};
+use super::{RunReport, Status, TestcaseReport};
 
 const STYLE: &str = "\
 body{font-family:system-ui,sans-serif;margin:2em;color:#1a1a1a;max-width:80em}
@@ -16,7 +17,7 @@ th{background:#f2f2f2}
 td.n{text-align:right}
 td.id{white-space:nowrap}
 .PASS{background:#dff3e0}.FAIL{background:#fbdcdc}.ABORT{background:#f3ddf3}
-.MISSING,.NOT_SELECTED{background:#fff3cd}
+.MISSING,.NOT_SELECTED,.FAIL.waived{background:#fff3cd}
 .verdict{font-weight:bold;white-space:nowrap}
 ul{margin:.2em 0;padding-left:1.2em}
 .meta{color:#555}
@@ -26,6 +27,16 @@ fn verdict(status: Status) -> String {
     format!(
         "<td class=\"verdict {0}\">{0}</td>",
         escape(status.as_str())
+    )
+}
+
+/// A testcase's verdict cell: a waived failure is marked (and coloured) as such.
+fn testcase_verdict(testcase: &TestcaseReport) -> String {
+    format!(
+        "<td class=\"verdict {}{}\">{}</td>",
+        escape(testcase.status.as_str()),
+        if testcase.waived { " waived" } else { "" },
+        escape(&testcase.verdict_label())
     )
 }
 
@@ -59,14 +70,20 @@ pub fn render(report: &RunReport) -> String {
         report.exit_code
     );
 
-    out.push_str("<h2>Versions and targets</h2>\n<table>\n<thead><tr><th>Version</th><th>State</th><th>Target</th><th>Result</th><th>Pass</th><th>Fail</th><th>Abort</th><th>Missing</th></tr></thead>\n<tbody>\n");
+    // The column for waived failures only when there are any, as in the terminal table.
+    let waived = report.has_waived();
+    let _ = writeln!(
+        out,
+        "<h2>Versions and targets</h2>\n<table>\n<thead><tr><th>Version</th><th>State</th><th>Target</th><th>Result</th><th>Pass</th><th>Fail</th><th>Abort</th><th>Missing</th>{}</tr></thead>\n<tbody>",
+        if waived { "<th>Waived</th>" } else { "" }
+    );
     for version in &report.versions {
         let state = version.state_label();
         for target in &version.targets {
             let c = &target.counts;
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td>{}<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td>{}<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>{}</tr>",
                 escape(&version.name),
                 escape(&state),
                 escape(&target.name),
@@ -74,7 +91,12 @@ pub fn render(report: &RunReport) -> String {
                 c.pass,
                 c.fail,
                 c.abort,
-                c.missing
+                c.missing,
+                if waived {
+                    format!("<td class=\"n\">{}</td>", c.waived)
+                } else {
+                    String::new()
+                }
             );
         }
     }
@@ -92,8 +114,12 @@ pub fn render(report: &RunReport) -> String {
                 _ => " (not implemented in scs-check yet: no verdict)",
             });
         }
-        if !testcase.findings.is_empty() {
+        let notes = testcase.waiver_notes();
+        if !testcase.findings.is_empty() || !notes.is_empty() {
             findings.push_str("<ul>");
+            for note in notes {
+                let _ = write!(findings, "<li>{}</li>", escape(&note));
+            }
             for finding in &testcase.findings {
                 let object = finding
                     .object
@@ -117,9 +143,17 @@ pub fn render(report: &RunReport) -> String {
             out,
             "<tr id=\"{0}\"><td class=\"id\"><code>{0}</code></td>{1}<td>{findings}</td><td>{standard}</td></tr>",
             escape(&testcase.id),
-            verdict(testcase.status)
+            testcase_verdict(testcase)
         );
     }
-    out.push_str("</tbody>\n</table>\n</body>\n</html>\n");
+    out.push_str("</tbody>\n</table>\n");
+    if !report.unused_waivers.is_empty() {
+        out.push_str("<h2>Notes</h2>\n<ul>\n");
+        for unused in &report.unused_waivers {
+            let _ = writeln!(out, "<li>{}</li>", escape(&unused.line()));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</body>\n</html>\n");
     out
 }

@@ -5,6 +5,12 @@
 //! testcases narrowed away by `-t`/`-S` are left out. The body of a failure lists every
 //! finding, which says what to fix. Written by hand: the schema is small, and the crates we
 //! tried add attributes it rejects.
+//!
+//! A waived FAIL stays a `<failure>` (type `WAIVED_FAIL`, the waiver in its message, and a
+//! `waived.<id>` property of the suite; the schema has no properties per testcase): JUnit
+//! consumers such as Jenkins then still show it, as unstable rather than failed builds, while
+//! the exit code of the run, which a pipeline gates on, counts it as passed. A `<skipped>`
+//! would hide a failure that is real, only accepted for a while.
 
 use std::fmt::Write;
 
@@ -12,28 +18,28 @@ use super::markup::escape;
 use super::{RunReport, Status, TestcaseReport};
 
 fn body(testcase: &TestcaseReport) -> String {
-    let mut lines: Vec<String> = testcase
-        .findings
-        .iter()
-        .map(|f| {
-            let level = f.level.as_str().to_uppercase();
-            match &f.object {
-                Some(object) => format!("{level}: [{object}] {}", f.message),
-                None => format!("{level}: {}", f.message),
-            }
-        })
-        .collect();
+    let mut lines = testcase.waiver_notes();
+    lines.extend(testcase.findings.iter().map(|f| {
+        let level = f.level.as_str().to_uppercase();
+        match &f.object {
+            Some(object) => format!("{level}: [{object}] {}", f.message),
+            None => format!("{level}: {}", f.message),
+        }
+    }));
     if let Some(url) = &testcase.url {
         lines.push(format!("Standard: {url}"));
     }
     lines.join("\n")
 }
 
+/// The failure's headline: the first finding, after the waiver when one matched.
 fn first_error(testcase: &TestcaseReport) -> String {
-    testcase.findings.first().map_or_else(
-        || testcase.status.as_str().to_owned(),
-        |f| f.message.clone(),
-    )
+    let first = testcase.findings.first().map(|f| f.message.clone());
+    match (testcase.waivers.is_empty(), first) {
+        (true, first) => first.unwrap_or_else(|| testcase.status.as_str().to_owned()),
+        (false, Some(first)) => format!("{}: {first}", testcase.verdict_label()),
+        (false, None) => testcase.verdict_label(),
+    }
 }
 
 pub fn render(report: &RunReport) -> String {
@@ -44,6 +50,7 @@ pub fn render(report: &RunReport) -> String {
         let mut cases = String::new();
         let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
         let mut time_ms = 0.0;
+        let mut waivers = Vec::new();
         for target in &version.targets {
             for id in &target.testcases {
                 let Some(testcase) = report.testcases.iter().find(|t| &t.id == id) else {
@@ -65,6 +72,9 @@ pub fn render(report: &RunReport) -> String {
                     )),
                     ms / 1000.0
                 );
+                if testcase.status == Status::Fail && testcase.waived {
+                    waivers.push((format!("waived.{id}"), testcase.verdict_label()));
+                }
                 let element = match testcase.status {
                     Status::Fail => {
                         failures += 1;
@@ -87,10 +97,15 @@ pub fn render(report: &RunReport) -> String {
                         } else {
                             first_error(testcase)
                         };
+                        let kind = if testcase.waived {
+                            "WAIVED_FAIL"
+                        } else {
+                            testcase.status.as_str()
+                        };
                         let _ = write!(
                             cases,
                             "\n      <{element} type=\"{}\" message=\"{}\">{}</{element}>\n    </testcase>\n",
-                            testcase.status.as_str(),
+                            kind,
                             escape(&message),
                             escape(&body(testcase))
                         );
@@ -135,6 +150,7 @@ pub fn render(report: &RunReport) -> String {
                 target.result.as_str().to_owned(),
             ));
         }
+        properties.extend(waivers);
         for (name, value) in properties {
             let _ = writeln!(
                 suites,

@@ -1,6 +1,7 @@
 //! Markdown for CI step summaries (GitHub `$GITHUB_STEP_SUMMARY`, GitLab and Zuul comments):
-//! a result table per version and target, then failures and aborts with their findings, and
-//! the testcases without result and the passes collapsed, so a long run stays readable.
+//! a result table per version and target, then failures, aborts and waived failures with their
+//! findings, and the testcases without result and the passes collapsed, so a long run stays
+//! readable; unused waivers at the end.
 
 use std::fmt::Write;
 
@@ -60,10 +61,13 @@ fn detailed(out: &mut String, heading: &str, testcases: &[&TestcaseReport]) {
         let _ = writeln!(
             out,
             "- **{}** {}{}",
-            testcase.status.as_str(),
+            escape(&testcase.verdict_label()),
             title(testcase),
             description.map(|d| format!(": {d}")).unwrap_or_default()
         );
+        for note in testcase.waiver_notes() {
+            let _ = writeln!(out, "  - {}", escape(&note));
+        }
         for finding in &testcase.findings {
             let object = finding
                 .object
@@ -116,46 +120,73 @@ pub fn render(report: &RunReport) -> String {
         report.tool.version,
         report.exit_code
     );
-    out.push_str("| version | state | target | result | pass | fail | abort | missing |\n");
-    out.push_str("|---|---|---|---|--:|--:|--:|--:|\n");
+    // The column for waived failures only when there are any, as in the terminal table.
+    let waived = report.has_waived();
+    let (waived_header, waived_rule) = if waived {
+        (" waived |", "--:|")
+    } else {
+        ("", "")
+    };
+    let _ = writeln!(
+        out,
+        "| version | state | target | result | pass | fail | abort | missing |{waived_header}\n\
+         |---|---|---|---|--:|--:|--:|--:|{waived_rule}"
+    );
     for version in &report.versions {
         let state = version.state_label();
         for target in &version.targets {
             let c = &target.counts;
             let _ = writeln!(
                 out,
-                "| {} | {state} | {} | **{}** | {} | {} | {} | {} |",
+                "| {} | {state} | {} | **{}** | {} | {} | {} | {} |{}",
                 escape(&version.name),
                 escape(&target.name),
                 target.result.as_str(),
                 c.pass,
                 c.fail,
                 c.abort,
-                c.missing
+                c.missing,
+                if waived {
+                    format!(" {} |", c.waived)
+                } else {
+                    String::new()
+                }
             );
         }
     }
     out.push('\n');
     let testcases = report.ranked_testcases();
-    let with = |status: Status| -> Vec<&TestcaseReport> {
+    let with = |status: Status, waived: bool| -> Vec<&TestcaseReport> {
         testcases
             .iter()
             .copied()
-            .filter(|t| t.status == status)
+            .filter(|t| t.status == status && t.waived == waived)
             .collect()
     };
-    detailed(&mut out, "Failures", &with(Status::Fail));
+    detailed(&mut out, "Failures", &with(Status::Fail, false));
     detailed(
         &mut out,
         "Could not be decided (ABORT)",
-        &with(Status::Abort),
+        &with(Status::Abort, false),
+    );
+    detailed(
+        &mut out,
+        "Waived failures (allowed until their expiry)",
+        &with(Status::Fail, true),
     );
     collapsed(
         &mut out,
         "Without result: manual or not implemented yet (MISSING)",
-        &with(Status::Missing),
+        &with(Status::Missing, false),
     );
-    collapsed(&mut out, "Passed", &with(Status::Pass));
+    collapsed(&mut out, "Passed", &with(Status::Pass, false));
+    if !report.unused_waivers.is_empty() {
+        out.push_str("### Notes\n\n");
+        for unused in &report.unused_waivers {
+            let _ = writeln!(out, "- {}", escape(&unused.line()));
+        }
+        out.push('\n');
+    }
     out
 }
 

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::checks::{Finding, Verdict};
 use crate::plan::PlannedVersion;
 use crate::scope::Lifetime;
+use crate::waivers::{UnusedWaiver, WaiverUse};
 
 pub const FORMAT: &str = "scs-check-report";
 pub const FORMAT_VERSION: u32 = 1;
@@ -125,18 +126,31 @@ pub struct RunReport {
     /// Aggregate over the main targets of the binding versions.
     pub result: Status,
     pub exit_code: i32,
+    /// Entries of the allowed-failures files (`--allowed-failures`) that concern this run
+    /// but waived nothing, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unused_waivers: Vec<UnusedWaiver>,
 }
 
 impl RunReport {
-    /// The selected testcases, failures first, then aborts, missing, passes; by id within.
+    /// The selected testcases, failures first, then aborts, missing, waived failures,
+    /// passes; by id within.
     pub fn ranked_testcases(&self) -> Vec<&TestcaseReport> {
         let mut testcases: Vec<&TestcaseReport> = self
             .testcases
             .iter()
             .filter(|t| t.status != Status::NotSelected)
             .collect();
-        testcases.sort_by_key(|t| (t.status.rank(), t.id.as_str()));
+        testcases.sort_by_key(|t| (t.rank(), t.id.as_str()));
         testcases
+    }
+
+    /// Whether any target counts a waived failure (renderers then show a column for them).
+    pub fn has_waived(&self) -> bool {
+        self.versions
+            .iter()
+            .flat_map(|v| &v.targets)
+            .any(|t| t.counts.waived > 0)
     }
 }
 
@@ -191,6 +205,61 @@ pub struct TestcaseReport {
     pub status: Status,
     pub findings: Vec<Finding>,
     pub duration_ms: Option<f64>,
+    /// Entries of the allowed-failures files that match a FAIL of this testcase.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverUse>,
+    /// A FAIL that an unexpired entry waives: `status` stays FAIL (and so does the upstream
+    /// report), but targets and versions count it as passed, in `counts.waived`.
+    #[serde(default)]
+    pub waived: bool,
+}
+
+impl TestcaseReport {
+    /// Sort key: what needs action first; a waived failure needs none until it expires.
+    fn rank(&self) -> u8 {
+        match self.status {
+            Status::Fail if self.waived => Status::Missing.rank() + 1,
+            status if status.rank() > Status::Missing.rank() => status.rank() + 1,
+            status => status.rank(),
+        }
+    }
+
+    /// The verdict as the renderings show it: a waived FAIL says until when and why, a FAIL
+    /// whose waiver expired says since when. (The terminal table, short of width, shows the
+    /// [`waiver_mark`](Self::waiver_mark) and these details beside.)
+    pub fn verdict_label(&self) -> String {
+        let status = self.status.as_str();
+        let active: Vec<&WaiverUse> = self.waivers.iter().filter(|w| !w.expired).collect();
+        match (self.waiver_mark(), active.as_slice()) {
+            (None, _) => status.to_owned(),
+            (Some(_), [only]) if self.waived => format!(
+                "{status} (waived until {}: {})",
+                only.entry.expiry(),
+                only.entry.reason
+            ),
+            (Some(_), several) if self.waived => {
+                format!("{status} (waived by {} entries)", several.len())
+            }
+            (Some(mark), _) => match self.waivers.iter().find(|w| w.expired) {
+                Some(expired) => format!("{status} ({mark} on {})", expired.entry.expiry()),
+                None => status.to_owned(),
+            },
+        }
+    }
+
+    /// `waived`, or `waiver expired` for a FAIL whose only waivers expired.
+    pub fn waiver_mark(&self) -> Option<&'static str> {
+        match self.status {
+            Status::Fail if self.waived => Some("waived"),
+            Status::Fail if self.waivers.iter().any(|w| w.expired) => Some("waiver expired"),
+            _ => None,
+        }
+    }
+
+    /// One line per entry that matched, for the details of a testcase.
+    pub fn waiver_notes(&self) -> Vec<String> {
+        self.waivers.iter().map(|w| w.note(self.waived)).collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -227,15 +296,20 @@ pub struct TargetReport {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct Counts {
     pub pass: usize,
+    /// Failures not waived.
     pub fail: usize,
     pub abort: usize,
     pub missing: usize,
     pub not_selected: usize,
+    /// Failures an allowed-failures entry waives; the target counts them as passed.
+    #[serde(default)]
+    pub waived: usize,
 }
 
 impl Counts {
-    fn add(&mut self, status: Status) {
+    fn add(&mut self, status: Status, waived: bool) {
         match status {
+            Status::Fail if waived => self.waived += 1,
             Status::Pass => self.pass += 1,
             Status::Fail => self.fail += 1,
             Status::Abort => self.abort += 1,
@@ -247,25 +321,32 @@ impl Counts {
 
 /// Builds the version and target summaries from testcase results.
 ///
-/// `status_of(version, testcase)` is the testcase's result in that version.
+/// `status_of(version, testcase)` is the testcase's result in that version; a FAIL of a
+/// testcase that is `waived` counts as passed.
 pub fn summarise_versions(
     versions: &[PlannedVersion],
     status_of: impl Fn(&str, &str) -> Status,
+    waived: impl Fn(&str) -> bool,
 ) -> Vec<VersionReport> {
     versions
         .iter()
         .map(|planned| {
             let status_of = |id: &str| status_of(&planned.version.name, id);
+            let counted = |id: &str| match status_of(id) {
+                Status::Fail if waived(id) => Status::Pass,
+                status => status,
+            };
             let targets: Vec<TargetReport> = planned
                 .targets
                 .iter()
                 .map(|(target, ids)| {
                     let mut counts = Counts::default();
-                    ids.iter().for_each(|id| counts.add(status_of(id)));
+                    ids.iter()
+                        .for_each(|id| counts.add(status_of(id), waived(id)));
                     let result = if !ids.is_empty() && counts.not_selected == ids.len() {
                         Status::NotSelected
                     } else {
-                        Status::aggregate(ids.iter().map(|id| status_of(id)))
+                        Status::aggregate(ids.iter().map(|id| counted(id)))
                     };
                     TargetReport {
                         name: target.clone(),
@@ -392,6 +473,7 @@ mod tests {
                 version("next", false, &["a", "b"]),
             ],
             statuses(&testcases),
+            |_| false,
         );
         assert_eq!(versions[1].result, Status::Fail);
         assert_eq!(overall(&versions, false), (Status::Pass, exit::PASS));
@@ -406,8 +488,11 @@ mod tests {
             (Status::Pass, exit::PASS),
         ];
         for (status, code) in cases {
-            let versions =
-                summarise_versions(&[version("v", true, &["a"])], statuses(&[("a", status)]));
+            let versions = summarise_versions(
+                &[version("v", true, &["a"])],
+                statuses(&[("a", status)]),
+                |_| false,
+            );
             assert_eq!(overall(&versions, false).1, code, "{status:?}");
         }
     }
@@ -419,6 +504,7 @@ mod tests {
         let versions = summarise_versions(
             &[version],
             statuses(&[("a", Status::Abort), ("b", Status::Missing)]),
+            |_| false,
         );
         assert_eq!(overall(&versions, false), (Status::Missing, exit::ABORT));
     }
@@ -428,13 +514,39 @@ mod tests {
         let fail = summarise_versions(
             &[version("v", true, &["a"])],
             statuses(&[("a", Status::Fail)]),
+            |_| false,
         );
         assert_eq!(overall(&fail, true).1, exit::PASS);
         let abort = summarise_versions(
             &[version("v", true, &["a"])],
             statuses(&[("a", Status::Abort)]),
+            |_| false,
         );
         assert_eq!(overall(&abort, true).1, exit::ABORT);
+    }
+
+    #[test]
+    fn a_waived_failure_counts_as_passed_but_not_an_abort() {
+        let testcases = [
+            ("a", Status::Fail),
+            ("b", Status::Pass),
+            ("c", Status::Abort),
+        ];
+        let waived = |id: &str| id != "b";
+        let passing = summarise_versions(
+            &[version("v", true, &["a", "b"])],
+            statuses(&testcases),
+            waived,
+        );
+        let counts = &passing[0].targets[0].counts;
+        assert_eq!((counts.pass, counts.fail, counts.waived), (1, 0, 1));
+        assert_eq!(overall(&passing, false), (Status::Pass, exit::PASS));
+        let aborted = summarise_versions(
+            &[version("v", true, &["a", "c"])],
+            statuses(&testcases),
+            waived,
+        );
+        assert_eq!(overall(&aborted, false), (Status::Abort, exit::ABORT));
     }
 
     #[test]
@@ -442,6 +554,7 @@ mod tests {
         let versions = summarise_versions(
             &[version("v", true, &["a"])],
             statuses(&[("a", Status::NotSelected)]),
+            |_| false,
         );
         assert_eq!(versions[0].result, Status::NotSelected);
         assert_eq!(overall(&versions, false), (Status::Pass, exit::PASS));

@@ -36,11 +36,16 @@ impl TableOptions {
 }
 
 fn status_cell(status: Status, color: bool) -> Cell {
-    let cell = Cell::new(status.as_str());
+    colored(Cell::new(status.as_str()), status, false, color)
+}
+
+/// A waived failure is yellow: nothing to do until its waiver expires.
+fn colored(cell: Cell, status: Status, waived: bool, color: bool) -> Cell {
     if !color {
         return cell;
     }
     cell.fg(match status {
+        Status::Fail if waived => Color::Yellow,
         Status::Pass => Color::Green,
         Status::Fail => Color::Red,
         Status::Abort => Color::Magenta,
@@ -97,15 +102,17 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
                 _ => format!("{}: {}", f.level.as_str(), f.message),
             })
             .collect();
-        let mut details: Vec<String> = shown.iter().take(MAX_DETAILS).cloned().collect();
+        let notes = testcase.waiver_notes();
+        let mut details: Vec<String> = notes.clone();
+        details.extend(shown.iter().take(MAX_DETAILS).cloned());
         if shown.len() > MAX_DETAILS && !options.verbose {
-            details.truncate(MAX_DETAILS);
             details.push(format!(
                 "(+{} more; see --json or -v)",
                 shown.len() - MAX_DETAILS
             ));
         } else if options.verbose {
-            details = shown;
+            details = notes;
+            details.extend(shown);
         }
         if details.is_empty() {
             details.push(match testcase.implementation.as_str() {
@@ -116,7 +123,15 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
         }
         table.add_row(vec![
             Cell::new(&testcase.id),
-            status_cell(testcase.status, options.color),
+            colored(
+                Cell::new(match testcase.waiver_mark() {
+                    Some(mark) => format!("{} ({mark})", testcase.status.as_str()),
+                    None => testcase.status.as_str().to_owned(),
+                }),
+                testcase.status,
+                testcase.waived,
+                options.color,
+            ),
             Cell::new(details.join("\n")),
         ]);
     }
@@ -139,17 +154,23 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
     }
     out.push_str(&table.to_string());
     out.push('\n');
+    for unused in &report.unused_waivers {
+        out.push_str(&format!("note: {}\n", unused.line()));
+    }
 
-    let mut versions = new_table(
-        options,
-        &[
-            "Version", "State", "Target", "Result", "Pass", "Fail", "Abort", "Missing",
-        ],
-    );
+    // The column for waived failures only when there are any: most runs have none.
+    let waived = report.has_waived();
+    let mut header = vec![
+        "Version", "State", "Target", "Result", "Pass", "Fail", "Abort", "Missing",
+    ];
+    if waived {
+        header.push("Waived");
+    }
+    let mut versions = new_table(options, &header);
     for version in &report.versions {
         let state = version.state_label();
         for target in &version.targets {
-            versions.add_row(vec![
+            let mut row = vec![
                 Cell::new(&version.name),
                 Cell::new(&state),
                 Cell::new(&target.name),
@@ -158,7 +179,11 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
                 Cell::new(target.counts.fail),
                 Cell::new(target.counts.abort),
                 Cell::new(target.counts.missing),
-            ]);
+            ];
+            if waived {
+                row.push(Cell::new(target.counts.waived));
+            }
+            versions.add_row(row);
         }
     }
     out.push_str(&versions.to_string());

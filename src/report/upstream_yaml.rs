@@ -5,6 +5,10 @@
 //! stdout/stderr carry the result lines and findings. `checked_at` is UTC without offset,
 //! written unquoted so YAML readers see a timestamp, as they do in upstream reports.
 //! Strings are always double-quoted: no value can turn into a number or a boolean.
+//!
+//! Local waivers (`--allowed-failures`) never change `results`: the monitor decides
+//! certification, and a waived FAIL is still -1 here. They are only mentioned, as `INFO:`
+//! lines of stderr (free text to the monitor, which leaves them off its public page).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -152,6 +156,14 @@ fn invocations(report: &RunReport) -> Vec<(String, Node)> {
                         None => format!("{prefix}: {}: {}", testcase.id, finding.message),
                     };
                     stderr.push(string(&line));
+                }
+                for note in testcase.waiver_notes() {
+                    info += 1;
+                    stderr.push(string(&format!(
+                        "INFO: {}: local allowed failure, the result here stays {}: {note}",
+                        testcase.id,
+                        testcase.status.as_str()
+                    )));
                 }
             }
             let node = Node::Map(vec![

@@ -4,7 +4,8 @@
 //! Accepted as upstream: `[scopes.NAME] spec`, `[presets.NAME] scopes, subjects, workers`,
 //! `[subjects._.mapping]` (the default mapping, `{subject}` interpolated) and
 //! `[subjects.NAME.mapping]` (per subject, overriding the default key by key, also
-//! interpolated; an empty value drops a default variable). `[secrets]` and `[subjects.*.kubernetes_setup]` are accepted and ignored:
+//! interpolated; an empty value drops a default variable). Our addition: a top-level
+//! `allowed_failures = ["FILE", …]` (see `crate::waivers`), for every run. `[secrets]` and `[subjects.*.kubernetes_setup]` are accepted and ignored:
 //! keys and passwords come from `run-all` flags, clusters are not provisioned. Unknown keys are
 //! errors, so a misspelt key does not silently change a nightly run.
 
@@ -29,6 +30,9 @@ struct File {
     scopes: BTreeMap<String, ScopeEntry>,
     #[serde(default)]
     subjects: BTreeMap<String, SubjectEntry>,
+    /// Allowed-failures files for every run (entries may name their subject).
+    #[serde(default)]
+    allowed_failures: Vec<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +78,8 @@ pub struct Batch {
     /// Subject-major: every scope of the first subject, then of the second, …
     pub jobs: Vec<Job>,
     pub workers: Option<u64>,
+    /// The config's allowed-failures files, resolved against its directory.
+    pub allowed_failures: Vec<PathBuf>,
 }
 
 /// Variables holding paths, made relative to the config file as upstream's runner (which
@@ -178,6 +184,7 @@ pub fn load(path: &Path, preset: &str, subjects: &[String]) -> Result<Batch> {
     Ok(Batch {
         jobs,
         workers: chosen.workers,
+        allowed_failures: file.allowed_failures.iter().map(|f| base.join(f)).collect(),
     })
 }
 
@@ -237,6 +244,7 @@ kubeconfig = ""
     fn reads_the_upstream_layout_and_interpolates_the_mapping() {
         let batch = load_text(UPSTREAM, "default").unwrap();
         assert_eq!(batch.workers, Some(4));
+        assert!(batch.allowed_failures.is_empty());
         assert_eq!(batch.jobs.len(), 2);
         let scs2 = &batch.jobs[0];
         assert_eq!(scs2.subject, "scs2");
@@ -248,6 +256,16 @@ kubeconfig = ""
         assert_eq!(other.variables["subject_root"], "other");
         assert_eq!(other.variables["snapshot"], "other.json");
         assert!(!other.variables.contains_key("kubeconfig"));
+    }
+
+    #[test]
+    fn allowed_failures_files_are_relative_to_the_config() {
+        let text = format!("allowed_failures = [\"waivers.yaml\"]\n{UPSTREAM}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        let batch = load(&path, "default", &[]).unwrap();
+        assert_eq!(batch.allowed_failures, [dir.path().join("waivers.yaml")]);
     }
 
     #[test]

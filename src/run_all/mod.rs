@@ -22,6 +22,8 @@ use crate::cli::{
 use crate::report::{self, exit, RunReport};
 use crate::report_command::{upload_reports, UploadSettings};
 use crate::run::{self, Output};
+use crate::scope;
+use crate::waivers::Waivers;
 use config::Job;
 use progress::{Reporter, State};
 
@@ -82,7 +84,7 @@ fn worse(a: i32, b: i32) -> i32 {
 }
 
 /// The `run` arguments of a job, and the command line that does the same (for the report).
-fn run_args(job: &Job, args: &RunAllArgs) -> (RunArgs, Vec<String>) {
+fn run_args(job: &Job, args: &RunAllArgs, allowed_failures: &[PathBuf]) -> (RunArgs, Vec<String>) {
     let mut argv = vec![
         "run".to_owned(),
         job.spec.display().to_string(),
@@ -106,6 +108,9 @@ fn run_args(job: &Job, args: &RunAllArgs) -> (RunArgs, Vec<String>) {
     if let Some(sections) = &args.sections {
         argv.extend(["-S".to_owned(), sections.join(",")]);
     }
+    for file in allowed_failures {
+        argv.extend(["--allowed-failures".to_owned(), file.display().to_string()]);
+    }
     let run = RunArgs {
         selection: Selection {
             scope: job.spec.clone(),
@@ -120,6 +125,7 @@ fn run_args(job: &Job, args: &RunAllArgs) -> (RunArgs, Vec<String>) {
         tests: None,
         sections: args.sections.clone(),
         critical_only: false,
+        allowed_failures: allowed_failures.to_vec(),
         output: None,
         junit: None,
         json: None,
@@ -136,8 +142,15 @@ fn run_args(job: &Job, args: &RunAllArgs) -> (RunArgs, Vec<String>) {
     (run, argv)
 }
 
+/// What every run of a batch shares.
+struct Shared<'a> {
+    args: &'a RunAllArgs,
+    allowed_failures: &'a [PathBuf],
+    waivers: &'a Waivers,
+}
+
 /// Runs the jobs on `workers` threads; results in the order of `jobs`.
-fn run_jobs(jobs: &[Job], workers: usize, args: &RunAllArgs, reporter: &Reporter) -> Vec<Finished> {
+fn run_jobs(jobs: &[Job], workers: usize, shared: &Shared, reporter: &Reporter) -> Vec<Finished> {
     let next = AtomicUsize::new(0);
     let results: Mutex<BTreeMap<usize, Finished>> = Mutex::new(BTreeMap::new());
     // The runs print nothing themselves: the progress lines and the summary speak for them.
@@ -152,11 +165,11 @@ fn run_jobs(jobs: &[Job], workers: usize, args: &RunAllArgs, reporter: &Reporter
                 let Some(job) = jobs.get(index) else { break };
                 reporter.event(index, State::Starting);
                 let started = Instant::now();
-                let (run_args, argv) = run_args(job, args);
+                let (run_args, argv) = run_args(job, shared.args, shared.allowed_failures);
                 let observe = |phase| reporter.event(index, State::Running(phase));
                 // A bug in one run (a panic) is that run's error, not the end of the others.
                 let outcome = std::panic::catch_unwind(|| {
-                    run::execute_observed(&run_args, argv, &silent, &observe)
+                    run::execute_observed(&run_args, argv, &silent, shared.waivers, &observe)
                 })
                 .unwrap_or_else(|_| {
                     Err(anyhow::anyhow!(
@@ -220,7 +233,14 @@ fn summary(finished: &[Finished], exit_code: i32) -> String {
     );
     for run in finished {
         let note = match &run.outcome {
-            Ok(report) => format!("{} run {}", report.source.kind, report.run.uuid),
+            Ok(report) => {
+                let waived = report.testcases.iter().filter(|t| t.waived).count();
+                let waived = match waived {
+                    0 => String::new(),
+                    n => format!(", {n} failures waived"),
+                };
+                format!("{} run {}{waived}", report.source.kind, report.run.uuid)
+            }
             Err(error) => error.clone(),
         };
         out.push_str(&format!(
@@ -237,8 +257,33 @@ fn summary(finished: &[Finished], exit_code: i32) -> String {
     out
 }
 
+/// The allowed failures of every run, checked before anything runs: a testcase entry must
+/// name a testcase of one of the batch's scopes (a scope that does not load is that run's
+/// error, reported with it).
+fn load_waivers(files: &[PathBuf], jobs: &[Job]) -> Result<Waivers> {
+    let waivers = Waivers::load(files)?;
+    if !waivers.is_empty() {
+        let mut specs: Vec<&PathBuf> = jobs.iter().map(|j| &j.spec).collect();
+        specs.sort();
+        specs.dedup();
+        let scopes: Vec<scope::Scope> = specs
+            .into_iter()
+            .filter_map(|s| scope::load(s).ok())
+            .collect();
+        waivers.check_testcases(&scopes.iter().collect::<Vec<_>>())?;
+    }
+    Ok(waivers)
+}
+
 pub fn run(args: &RunAllArgs, output: &Output) -> Result<i32> {
     let batch = config::load(&args.config, &args.preset, &args.subjects)?;
+    let allowed_failures: Vec<PathBuf> = batch
+        .allowed_failures
+        .iter()
+        .chain(&args.allowed_failures)
+        .cloned()
+        .collect();
+    let waivers = load_waivers(&allowed_failures, &batch.jobs)?;
     std::fs::create_dir_all(&args.output).with_context(|| {
         format!(
             "cannot create the output directory {}",
@@ -252,7 +297,12 @@ pub fn run(args: &RunAllArgs, output: &Output) -> Result<i32> {
         .map(|job| format!("[{}] {}", job.subject, job.scope))
         .collect();
     let reporter = Reporter::new(labels, output.quiet, std::io::stderr().is_terminal());
-    let finished = run_jobs(&batch.jobs, workers, args, &reporter);
+    let shared = Shared {
+        args,
+        allowed_failures: &allowed_failures,
+        waivers: &waivers,
+    };
+    let finished = run_jobs(&batch.jobs, workers, &shared, &reporter);
     // The live view's last line ends before anything else is printed.
     drop(reporter);
     let mut exit_code = finished

@@ -10,13 +10,14 @@ mod raw;
 pub mod select;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde_saphyr::{Location, Spanned};
 
 use raw::{RawInclude, RawScope, RawVariable};
+
+use crate::located::LocatedError;
 
 /// How long a testcase result stays valid (scs-0003); `week` when the scope says nothing.
 #[derive(
@@ -146,68 +147,30 @@ impl Scope {
     }
 }
 
-/// A scope file that cannot be used, with the place and a hint.
-#[derive(Debug)]
-pub struct ScopeError {
-    pub path: PathBuf,
-    pub line: u64,
-    pub column: u64,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-impl fmt::Display for ScopeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if self.line > 0 {
-            write!(f, ":{}:{}", self.line, self.column)?;
-        }
-        write!(f, ": {}", self.message)?;
-        if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ScopeError {}
-
 /// Reads and validates a scope file.
-pub fn load(path: &Path) -> Result<Scope, ScopeError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScopeError {
-        path: path.to_owned(),
-        line: 0,
-        column: 0,
-        message: format!("cannot read scope file: {e}"),
-        hint: Some(
-            "pass the path of a scope YAML file, e.g. scopes/scs-compatible-iaas.yaml".into(),
-        ),
+pub fn load(path: &Path) -> Result<Scope, LocatedError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        LocatedError::unreadable(
+            path,
+            "scope file",
+            &e,
+            "pass the path of a scope YAML file, e.g. scopes/scs-compatible-iaas.yaml",
+        )
     })?;
     parse(path, &text)
 }
 
 /// Validates scope text; `path` only names the file in errors.
-pub fn parse(path: &Path, text: &str) -> Result<Scope, ScopeError> {
+pub fn parse(path: &Path, text: &str) -> Result<Scope, LocatedError> {
     let raw: RawScope = serde_saphyr::from_str(text).map_err(|e| {
-        let location = e.location();
-        ScopeError {
-            path: path.to_owned(),
-            line: location.map_or(0, |l| l.line()),
-            column: location.map_or(0, |l| l.column()),
-            message: first_line(&e.to_string()),
-            hint: Some(
-                "the scope file must follow scs-0003: top-level keys name, uuid, url, variables, \
-                 scripts, modules, versions, timeline, prerequisite"
-                    .into(),
-            ),
-        }
+        LocatedError::yaml(
+            path,
+            &e,
+            "the scope file must follow scs-0003: top-level keys name, uuid, url, variables, \
+             scripts, modules, versions, timeline, prerequisite",
+        )
     })?;
     Resolver { path }.resolve(raw)
-}
-
-/// serde-saphyr appends a source snippet to its messages; we print our own position.
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).trim().to_owned()
 }
 
 struct Resolver<'a> {
@@ -215,17 +178,11 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn error(&self, at: Location, message: String, hint: &str) -> ScopeError {
-        ScopeError {
-            path: self.path.to_owned(),
-            line: at.line(),
-            column: at.column(),
-            message,
-            hint: Some(hint.to_owned()),
-        }
+    fn error(&self, at: Location, message: String, hint: &str) -> LocatedError {
+        LocatedError::at(self.path, at, message, hint)
     }
 
-    fn date(&self, value: &Spanned<String>, what: &str) -> Result<NaiveDate, ScopeError> {
+    fn date(&self, value: &Spanned<String>, what: &str) -> Result<NaiveDate, LocatedError> {
         NaiveDate::parse_from_str(&value.value, "%Y-%m-%d").map_err(|_| {
             self.error(
                 value.referenced,
@@ -235,7 +192,7 @@ impl Resolver<'_> {
         })
     }
 
-    fn resolve(&self, raw: RawScope) -> Result<Scope, ScopeError> {
+    fn resolve(&self, raw: RawScope) -> Result<Scope, LocatedError> {
         let variables = raw
             .variables
             .iter()
@@ -257,7 +214,7 @@ impl Resolver<'_> {
         })
     }
 
-    fn variable(&self, v: &Spanned<RawVariable>) -> Result<Variable, ScopeError> {
+    fn variable(&self, v: &Spanned<RawVariable>) -> Result<Variable, LocatedError> {
         match &v.value {
             RawVariable::Required(name) => Ok(Variable {
                 name: name.clone(),
@@ -278,7 +235,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn testcases(&self, raw: &RawScope) -> Result<BTreeMap<String, Testcase>, ScopeError> {
+    fn testcases(&self, raw: &RawScope) -> Result<BTreeMap<String, Testcase>, LocatedError> {
         let mut testcases = BTreeMap::new();
         for script in &raw.scripts {
             for tc in &script.testcases {
@@ -332,7 +289,7 @@ impl Resolver<'_> {
         &self,
         raw: &RawScope,
         testcases: &BTreeMap<String, Testcase>,
-    ) -> Result<Vec<Module>, ScopeError> {
+    ) -> Result<Vec<Module>, LocatedError> {
         let mut modules: Vec<Module> = Vec::new();
         for m in &raw.modules {
             if modules.iter().any(|known| known.id == m.id.value) {
@@ -375,7 +332,7 @@ impl Resolver<'_> {
         Ok(modules)
     }
 
-    fn versions(&self, raw: &RawScope, modules: &[Module]) -> Result<Vec<Version>, ScopeError> {
+    fn versions(&self, raw: &RawScope, modules: &[Module]) -> Result<Vec<Version>, LocatedError> {
         let mut versions: Vec<Version> = Vec::new();
         for v in &raw.versions {
             if versions.iter().any(|known| known.name == v.version.value) {
@@ -456,7 +413,7 @@ impl Resolver<'_> {
         at: Location,
         module: &Module,
         assigned: &Parameters,
-    ) -> Result<(), ScopeError> {
+    ) -> Result<(), LocatedError> {
         match assigned.keys().find(|name| !module.parameters.contains(*name)) {
             None => Ok(()),
             Some(name) => Err(self.error(
@@ -486,7 +443,7 @@ impl Resolver<'_> {
         testcase: &str,
         assigned: &Parameters,
         parameters: &mut BTreeMap<String, Parameters>,
-    ) -> Result<(), ScopeError> {
+    ) -> Result<(), LocatedError> {
         match parameters.get(testcase) {
             Some(earlier) if earlier != assigned => Err(self.error(
                 at,
@@ -508,7 +465,7 @@ impl Resolver<'_> {
         &self,
         raw: &RawScope,
         versions: &[Version],
-    ) -> Result<Vec<TimelineEntry>, ScopeError> {
+    ) -> Result<Vec<TimelineEntry>, LocatedError> {
         let mut timeline = Vec::new();
         let mut dates = BTreeSet::new();
         for entry in &raw.timeline {

@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn load_str(text: &str) -> Result<Scope, ScopeError> {
+fn load_str(text: &str) -> Result<Scope, LocatedError> {
     parse(Path::new("test.yaml"), text)
 }
 
@@ -129,7 +129,7 @@ fn a_testcase_gets_one_parameter_set_per_version() {
     );
 }
 
-fn error_of(text: &str) -> ScopeError {
+fn error_of(text: &str) -> LocatedError {
     load_str(text).expect_err("must be rejected")
 }
 
