@@ -530,11 +530,6 @@ pub fn to_json(report: &RunReport) -> String {
     json
 }
 
-/// One run without writing or printing anything but progress: checks the output paths of
-/// `args`, reads the facts (and records them with `--record`), decides every testcase.
-/// `argv` is the command line the report records; `waivers` are the allowed failures
-/// (validated by the caller; the entries of other scopes and subjects are ignored here).
-/// `run` and `run-all` share it.
 /// Where a run is, for whoever shows progress of many runs (`run-all`); the run itself only
 /// announces, it does not render.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -550,6 +545,11 @@ pub enum Phase {
 /// Receives a run's phases as they begin.
 pub type Observer<'a> = &'a (dyn Fn(Phase) + Sync);
 
+/// One run without writing or printing anything but progress: checks the output paths of
+/// `args`, reads the facts (and records them with `--record`), decides every testcase.
+/// `argv` is the command line the report records; `waivers` are the allowed failures
+/// (validated by the caller; the entries of other scopes and subjects are ignored here).
+/// `run` and `run-all` share it.
 pub fn execute(
     args: &RunArgs,
     argv: Vec<String>,
