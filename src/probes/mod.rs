@@ -15,6 +15,7 @@
 //! without the prefix is ever deleted.
 
 pub mod cleanup;
+pub mod entropy_guest;
 pub mod key_manager;
 pub mod ledger;
 pub mod naming;
