@@ -557,12 +557,10 @@ fn run_all_checks_both_projects_live_and_broken_clouds_only_fail_themselves() {
             .unwrap_or_else(|| panic!("no row for {subject}: {stdout}"))
             .to_owned()
     };
-    // Read-only: the probe testcases are undecided, so exit 3 beside the missing ones.
-    assert!(row("scs-good").contains("| MISSING | 3 | "), "{stdout}");
+    // Read-only: the probe testcases are undecided, so exit 3.
+    assert!(row("scs-good").contains("| ABORT | 3 | "), "{stdout}");
     assert!(row("scs-bad").contains("| FAIL | 1 | "), "{stdout}");
-    // Unreachable: a report in which every native testcase ABORTs (the scope's testcases
-    // without a native check make the main target MISSING, as upstream aggregates); unknown:
-    // no report, a usage error.
+    // Unreachable: a report in which every testcase ABORTs; unknown: no report, a usage error.
     assert!(row("scs-gone").contains("| live run "), "{stdout}");
     assert!(row("scs-unknown").contains("| ERROR | 2 | "), "{stdout}");
     assert!(row("scs-unknown").contains("not defined in"), "{stdout}");

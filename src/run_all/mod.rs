@@ -116,6 +116,8 @@ fn run_args(job: &Job, args: &RunAllArgs) -> (RunArgs, Vec<String>) {
         e2e_timeout: DEFAULT_E2E_TIMEOUT_MINUTES,
         read_only: args.read_only,
         probe_timeout: args.probe_timeout,
+        probe_image: args.probe_image.clone(),
+        probe_flavor: args.probe_flavor.clone(),
     };
     (run, argv)
 }
