@@ -695,8 +695,11 @@ async fn a_secret_that_cannot_be_deleted_is_listed() {
     assert_payload_hidden(&run, &stored_payload(&server).await);
 }
 
+/// Servers, secrets and networks: only ours (by name shape) old enough are deleted, servers
+/// first; a similar name, a user's and a young one of ours are spared, networks are listed for
+/// the token's project only.
 #[tokio::test(flavor = "multi_thread")]
-async fn cleanup_deletes_only_our_old_enough_secrets() {
+async fn cleanup_deletes_only_our_old_enough_servers_secrets_and_networks() {
     let server = fake_keystone(201).await;
     let base = server.uri();
     let secret = |name: &str, id: &str, created: &str| {
@@ -720,12 +723,45 @@ async fn cleanup_deletes_only_our_old_enough_secrets() {
         .respond_with(ResponseTemplate::new(200).set_body_json(listing))
         .mount(&server)
         .await;
+    // Nova calls the time `created`, Neutron `created_at`.
+    let item = |name: &str, id: &str, created: &str| json!({"id": id, "name": name, "created": format!("{created}Z")});
+    let nova_old = "2020-01-01T00:00:00";
+    let nova_young = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
+    let items = json!([
+        item("scs-check-0123456789ab-entropy", "ours-old", nova_old),
+        item("scs-check-abcdef012345-entropy", "ours-young", &nova_young),
+        item("scs-check-0123456789AB-entropy", "similar", nova_old),
+        item("_scs-0101-net", "upstream", nova_old),
+    ]);
+    let listings = [
+        ("/compute/v2.1/servers/detail", json!({"servers": items})),
+        (
+            "/network/v2.0/networks",
+            json!({"networks": items.as_array().unwrap().iter().map(|i| {
+                json!({"id": i["id"], "name": i["name"], "created_at": i["created"]})
+            }).collect::<Vec<_>>()}),
+        ),
+        ("/network/v2.0/routers", json!({"routers": []})),
+        ("/network/v2.0/ports", json!({"ports": []})),
+        ("/network/v2.0/subnets", json!({"subnets": []})),
+        (
+            "/network/v2.0/security-groups",
+            json!({"security_groups": []}),
+        ),
+    ];
+    for (path, body) in listings {
+        Mock::given(method("GET"))
+            .and(url_path(path))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+    }
     Mock::given(method("DELETE"))
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(url_path("/key-manager/v1/secrets/ours-old"))
+        .and(url_path_regex("/ours-old$"))
         .respond_with(ResponseTemplate::new(404))
         .mount(&server)
         .await;
@@ -746,7 +782,7 @@ async fn cleanup_deletes_only_our_old_enough_secrets() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("keeping 1 of our resources younger"),
+        stdout.contains("keeping 3 of our resources younger"),
         "{stdout}"
     );
     assert!(stderr.contains("leftovers: none"), "{stderr}");
@@ -758,7 +794,20 @@ async fn cleanup_deletes_only_our_old_enough_secrets() {
         .filter(|r| r.method.as_str() == "DELETE")
         .map(|r| r.url.path().to_owned())
         .collect();
-    assert_eq!(deleted, ["/key-manager/v1/secrets/ours-old"]);
+    assert_eq!(
+        deleted,
+        [
+            "/compute/v2.1/servers/ours-old",
+            "/key-manager/v1/secrets/ours-old",
+            "/network/v2.0/networks/ours-old",
+        ]
+    );
+    let requests = server.received_requests().await.unwrap();
+    let networks = requests
+        .iter()
+        .find(|r| r.url.path() == "/network/v2.0/networks")
+        .unwrap();
+    assert!(networks.url.query().unwrap().contains("project_id=p1"));
 }
 
 const SERVER: &str = "/compute/v2.1/servers/5e7c0000-0000-4000-8000-000000000101";

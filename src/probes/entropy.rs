@@ -31,7 +31,7 @@ use serde_json::{json, Value};
 use super::entropy_guest::{self, GuestReport};
 use super::ledger::Resource;
 use super::{same_for_all, Outcomes, Probe, ProbeContext};
-use crate::checks::{Outcome, Verdict};
+use crate::checks::{scs_0101_entropy, Outcome, Verdict};
 use crate::facts::openstack::{join, join_versioned, RequestError};
 
 pub const PROBE: Probe = Probe {
@@ -453,7 +453,7 @@ impl Flavor {
         self.extra_specs
             .as_ref()
             .and_then(|specs| specs.get("hw_rng:allowed"))
-            .is_some_and(|value| value.eq_ignore_ascii_case("true"))
+            .is_some_and(|value| scs_0101_entropy::allows_rng(value))
     }
 
     /// Size for picking the smallest: vCPUs weigh most, then RAM (3 GiB ≈ one vCPU), then
