@@ -147,7 +147,8 @@ A run deletes what its probes create before it ends, also on Ctrl-C or SIGTERM. 
 killed outright (SIGKILL, a crash, a lost machine) leaves resources behind; its stderr then
 lacks the `leftovers: none` line. This command finds them by name: `scs-check-`, 12 hex digits
 of the run id, `-`, what it is (e.g. scs-check-0123456789ab-secret). Nothing else is touched.
-Searched, in this order: key manager secrets, volume backups, volumes (what probes create).
+Searched and deleted in this order: servers, key manager secrets, volume backups, volumes,
+routers, ports, subnets, networks, security groups (of the token's project): what probes create.
 With --kubeconfig or --context, a Kubernetes cluster instead: namespaces labelled
 app.kubernetes.io/managed-by=scs-check with a name of that shape, and in them the pods and
 PersistentVolumeClaims of the same label and shape (what active parts create).
@@ -428,10 +429,18 @@ pub struct RunArgs {
     /// Image of the pod an active part starts to mount a volume (WaitForFirstConsumer
     /// storage classes); it only has to start as user 65535 without privileges
     #[arg(long, value_name = "IMAGE", default_value = crate::probes::cluster::DEFAULT_POD_IMAGE)]
-    pub probe_image: String,
+    pub pod_image: String,
     /// Seconds allowed for each probe or active part, its own cleanup excluded
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_PROBE_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
     pub probe_timeout: u64,
+    /// Image (name or id) for probes that boot a server [default: the newest public Debian,
+    /// else Ubuntu, image]
+    #[arg(long, value_name = "NAME|ID")]
+    pub probe_image: Option<String>,
+    /// Flavor (name or id) for probes that boot a server [default: the smallest that fits the
+    /// image, preferring hw_rng:allowed]
+    #[arg(long, value_name = "NAME|ID")]
+    pub probe_flavor: Option<String>,
     /// Requests sent to the cloud at the same time at most
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: u64,
@@ -535,10 +544,18 @@ pub struct RunAllArgs {
     pub active: bool,
     /// Image of the pod an active part starts to mount a volume
     #[arg(long, value_name = "IMAGE", default_value = crate::probes::cluster::DEFAULT_POD_IMAGE)]
-    pub probe_image: String,
+    pub pod_image: String,
     /// Seconds allowed for each probe, its own cleanup excluded
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_PROBE_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
     pub probe_timeout: u64,
+    /// Image (name or id) for probes that boot a server [default: the newest public Debian,
+    /// else Ubuntu, image]
+    #[arg(long, value_name = "NAME|ID")]
+    pub probe_image: Option<String>,
+    /// Flavor (name or id) for probes that boot a server [default: the smallest that fits the
+    /// image, preferring hw_rng:allowed]
+    #[arg(long, value_name = "NAME|ID")]
+    pub probe_flavor: Option<String>,
     /// Sign the combined report and upload it to the compliance monitor (needs --monitor,
     /// --account, --key; the password as for `report upload`)
     #[arg(long, requires_all = ["monitor", "account", "key"])]

@@ -199,16 +199,21 @@ impl Plan {
             .collect()
     }
 
-    /// The selected testcases a probe decides, with their probe.
-    pub fn probes_needed(&self) -> Vec<(&'static Probe, String)> {
-        self.testcases
-            .values()
-            .filter(|t| t.selected)
-            .filter_map(|t| match t.implementation {
-                Implementation::Probe(probe) => Some((probe, t.testcase.id.clone())),
-                _ => None,
-            })
-            .collect()
+    /// The probes the selected testcases need, each with the testcases it decides (a probe
+    /// runs once for all of them), in the order of their first testcase.
+    pub fn probes_needed(&self) -> Vec<(&'static Probe, Vec<String>)> {
+        let mut needed: Vec<(&'static Probe, Vec<String>)> = Vec::new();
+        for planned in self.testcases.values().filter(|t| t.selected) {
+            let Implementation::Probe(probe) = planned.implementation else {
+                continue;
+            };
+            let id = planned.testcase.id.clone();
+            match needed.iter_mut().find(|(p, _)| p.name == probe.name) {
+                Some((_, testcases)) => testcases.push(id),
+                None => needed.push((probe, vec![id])),
+            }
+        }
+        needed
     }
 }
 

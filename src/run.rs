@@ -18,6 +18,7 @@ use crate::probes::{
     self,
     naming::RunId,
     runner::{Interrupted, ProbeResult},
+    ProbeOptions,
 };
 use crate::report::{self, table::TableOptions, RunReport, Status, TestcaseReport};
 use crate::scope::{self, select::SelectedVersion, Parameters, Scope};
@@ -302,12 +303,10 @@ fn probe(
     let cannot = |reason: String| {
         wanted
             .iter()
-            .map(|(_, testcase)| {
-                let result = ProbeResult {
-                    outcome: checks::Outcome::abort(reason.clone()),
-                    duration_ms: 0.0,
-                };
-                (testcase.clone(), result)
+            .flat_map(|(_, testcases)| testcases)
+            .map(|testcase| {
+                let outcome = checks::Outcome::abort(reason.clone());
+                (testcase.clone(), ProbeResult::new(outcome, 0.0))
             })
             .collect()
     };
@@ -326,7 +325,11 @@ fn probe(
             session,
             &wanted,
             run_id,
-            Duration::from_secs(args.probe_timeout),
+            &ProbeOptions {
+                timeout: Duration::from_secs(args.probe_timeout),
+                image: args.probe_image.clone(),
+                flavor: args.probe_flavor.clone(),
+            },
             output.quiet,
             &|testcase| observe(Phase::Probing(testcase.to_owned())),
         )),
@@ -372,7 +375,8 @@ fn evaluate(plan: &Plan, source: &Source, probed: &BTreeMap<String, ProbeResult>
                     }
                     Some((each, ms))
                 }
-                // A probe acts once; its outcome holds for every parameter set.
+                // A probe acts once; its outcome holds for every parameter set, and its duration
+                // is that of the whole probe, shared by the testcases it decided.
                 Implementation::Probe(_) => probed.get(&testcase.id).map(|result| {
                     let each = planned
                         .parameter_sets
@@ -619,7 +623,7 @@ pub fn execute_observed(
         read_only: args.read_only,
         snapshot: source.snapshot.is_some(),
         timeout: Duration::from_secs(args.probe_timeout),
-        pod_image: &args.probe_image,
+        pod_image: &args.pod_image,
         quiet: output.quiet,
     };
     let probed =

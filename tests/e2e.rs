@@ -310,6 +310,7 @@ fn an_admin_token_aborts_only_the_member_probe() {
 #[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
 fn interrupted_runs_clean_up_and_cleanup_finds_only_our_leftovers() {
     let clouds = state_dir().join("clouds.yaml");
+    let _only = CLEANUP_IN_SCS_BAD.lock().unwrap_or_else(|e| e.into_inner());
     let similar = [
         "scs-check-notours",
         "scs-test-x",
@@ -318,7 +319,7 @@ fn interrupted_runs_clean_up_and_cleanup_finds_only_our_leftovers() {
     ];
     barbican(&clouds, "scs-bad", "create", &similar);
 
-    let (mut child, name, home) = probe_held(&clouds);
+    let (mut child, name, home) = probe_held(&clouds, "scs-0116-permissions", created_secret);
     send_signal(&child, "-INT");
     let (code, stderr) = finish(&mut child);
     assert_eq!(code, Some(130), "{stderr}");
@@ -326,7 +327,7 @@ fn interrupted_runs_clean_up_and_cleanup_finds_only_our_leftovers() {
     assert!(!barbican(&clouds, "scs-bad", "list", &[]).contains(&name));
     drop(home);
 
-    let (mut child, name, _home) = probe_held(&clouds);
+    let (mut child, name, _home) = probe_held(&clouds, "scs-0116-permissions", created_secret);
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     let (code, _) = finish(&mut child);
     assert_eq!(code, None, "killed by a signal");
@@ -380,6 +381,10 @@ fn volume_backup_probe_completes_with_workers_and_aborts_without() {
     }
 }
 
+/// Tests that run `scs-check cleanup` in project scs-bad take turns: each would delete the
+/// other's leftovers, which it asserts to find.
+static CLEANUP_IN_SCS_BAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The secret name a probe announced on stderr.
 fn created_secret(stderr: &str) -> String {
     stderr
@@ -391,20 +396,18 @@ fn created_secret(stderr: &str) -> String {
         .unwrap_or_else(|| panic!("no secret created: {stderr}"))
 }
 
-/// Starts the scs-bad probe told to hold after creating its secret; returns once it holds.
-fn probe_held(clouds: &Path) -> (Child, String, tempfile::TempDir) {
+/// Starts the scs-bad probe deciding `tests`, told to hold once it has created what
+/// `created` finds named on stderr; returns once it holds, with that name.
+fn probe_held(
+    clouds: &Path,
+    tests: &str,
+    created: fn(&str) -> String,
+) -> (Child, String, tempfile::TempDir) {
     let home = tempfile::tempdir().unwrap();
     let mut child = scs_check_process(home.path())
         .env("OS_CLIENT_CONFIG_FILE", clouds)
         .env("SCS_CHECK_TEST_HOLD_PROBE", "120")
-        .args([
-            "run",
-            &path(IAAS),
-            "--os-cloud",
-            "scs-bad",
-            "-t",
-            "scs-0116-permissions",
-        ])
+        .args(["run", &path(IAAS), "--os-cloud", "scs-bad", "-t", tests])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -424,7 +427,7 @@ fn probe_held(clouds: &Path) -> (Child, String, tempfile::TempDir) {
     let rest =
         std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
     STDERR_TAILS.lock().unwrap().insert(child.id(), rest);
-    (child, created_secret(&seen), home)
+    (child, created(&seen), home)
 }
 
 static STDERR_TAILS: std::sync::Mutex<
@@ -557,12 +560,10 @@ fn run_all_checks_both_projects_live_and_broken_clouds_only_fail_themselves() {
             .unwrap_or_else(|| panic!("no row for {subject}: {stdout}"))
             .to_owned()
     };
-    // Read-only: the probe testcases are undecided, so exit 3 beside the missing ones.
-    assert!(row("scs-good").contains("| MISSING | 3 | "), "{stdout}");
+    // Read-only: the probe testcases are undecided, so exit 3.
+    assert!(row("scs-good").contains("| ABORT | 3 | "), "{stdout}");
     assert!(row("scs-bad").contains("| FAIL | 1 | "), "{stdout}");
-    // Unreachable: a report in which every native testcase ABORTs (the scope's testcases
-    // without a native check make the main target MISSING, as upstream aggregates); unknown:
-    // no report, a usage error.
+    // Unreachable: a report in which every testcase ABORTs; unknown: no report, a usage error.
     assert!(row("scs-gone").contains("| live run "), "{stdout}");
     assert!(row("scs-unknown").contains("| ERROR | 2 | "), "{stdout}");
     assert!(row("scs-unknown").contains("not defined in"), "{stdout}");
@@ -593,4 +594,239 @@ fn run_all_checks_both_projects_live_and_broken_clouds_only_fail_themselves() {
     assert_no_secrets(&tier_clouds, &[&stdout, &stderr, &combined]);
     // Concurrent runs leave no state of the OpenStack SDK behind either.
     assert!(!home.path().join(".osc").exists());
+}
+
+/// Tests that boot servers take turns: the tier's Nova keeps its cell in one SQLite file, and
+/// builds running at the same time fail now and then with "database is locked". The turn
+/// also covers the console the servers show (`data/nova/console.log`).
+static NOVA: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Whether `tests/e2e/workers.sh up` started the Nova workers: servers then reach ACTIVE.
+fn nova_workers(state: &Path) -> bool {
+    state.join("run/workers/nova-compute.pid").is_file()
+}
+
+/// The console the tier's servers show while alive: a recorded guest's, or (None) the fake
+/// driver's fixed three lines.
+struct Console {
+    path: PathBuf,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+impl Console {
+    fn set(state: &Path, recording: Option<&str>) -> Self {
+        let turn = NOVA.lock().unwrap_or_else(|e| e.into_inner());
+        let path = state.join("data/nova/console.log");
+        match recording {
+            Some(fixture) => {
+                std::fs::copy(self::path(fixture), &path).unwrap();
+            }
+            None => {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        Self { path, _turn: turn }
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The server name the entropy probe announced on stderr.
+fn created_server(stderr: &str) -> String {
+    stderr
+        .lines()
+        .find_map(|l| {
+            l.split_once("booting server ")
+                .map(|(_, n)| n.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no server booted: {stderr}"))
+}
+
+/// With the Nova workers, the entropy VM boots, its console shows a real Debian 12 guest's
+/// report (recorded), both testcases PASS and the server is gone afterwards.
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn entropy_vm_passes_on_a_recorded_debian_console() {
+    let state = state_dir();
+    if !nova_workers(&state) {
+        eprintln!("skipped: no Nova workers (tests/e2e/workers.sh up), servers never boot");
+        return;
+    }
+    let clouds = state.join("clouds.yaml");
+    let _console = Console::set(&state, Some("fixtures/console/debian-bookworm-rngtest.log"));
+    let started = std::time::Instant::now();
+    let run = run(
+        "scs-good",
+        &clouds,
+        &["-t", "scs-0101-(entropy|fips)", "--probe-timeout", "120"],
+    );
+    eprintln!("entropy probe on the tier: {:?}", started.elapsed());
+    let findings = run.report["testcases"].to_string();
+    for id in ["scs-0101-entropy-avail", "scs-0101-fips-test"] {
+        assert_eq!(status(&run.report, id), "PASS", "{id}: {findings}");
+    }
+    assert!(findings.contains("entropy_avail is 256"), "{findings}");
+    assert!(run.stderr.contains("leftovers: none"), "{}", run.stderr);
+    let name = created_server(&run.stderr);
+    assert!(!nova_neutron(&clouds, "scs-good", "list", "servers", &[]).contains(&name));
+    assert_no_secrets(&clouds, &[&run.stdout, &run.stderr]);
+}
+
+/// A guest that never reports (the fake driver's fixed console) ABORTs at the deadline
+/// with the console's last lines; on the API-only tier the server never leaves BUILD and
+/// ABORTs as well. Either way the server is deleted.
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn entropy_vm_aborts_at_its_deadline_and_is_deleted() {
+    let state = state_dir();
+    let clouds = state.join("clouds.yaml");
+    let _console = Console::set(&state, None);
+    let run = run(
+        "scs-good",
+        &clouds,
+        &["-t", "scs-0101-(entropy|fips)", "--probe-timeout", "20"],
+    );
+    let reason = run.report["testcases"].to_string();
+    for id in ["scs-0101-entropy-avail", "scs-0101-fips-test"] {
+        assert_eq!(status(&run.report, id), "ABORT", "{id}: {}", run.stderr);
+    }
+    if nova_workers(&state) {
+        assert!(
+            reason.contains("the guest did not report within 20 s"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("FAKE CONSOLE OUTPUT | ANOTHER | LAST LINE"),
+            "{reason}"
+        );
+    } else {
+        assert!(
+            reason.contains("did not become ACTIVE within 20 s"),
+            "{reason}"
+        );
+    }
+    assert!(run.stderr.contains("leftovers: none"), "{}", run.stderr);
+    let name = created_server(&run.stderr);
+    assert!(!nova_neutron(&clouds, "scs-good", "list", "servers", &[]).contains(&name));
+}
+
+/// The entropy VM interrupted (SIGINT) and killed (SIGKILL) in project scs-bad, where
+/// servers and networks with similar names exist: the first run deletes its server itself,
+/// the second leaves it; `cleanup` then deletes exactly that server.
+#[test]
+#[ignore = "needs the OpenStack services on loopback: run tests/run-all.sh"]
+fn interrupted_entropy_vm_is_deleted_and_cleanup_spares_similar_names() {
+    let state = state_dir();
+    let clouds = state.join("clouds.yaml");
+    let _turn = Console::set(&state, None);
+    let _only = CLEANUP_IN_SCS_BAD.lock().unwrap_or_else(|e| e.into_inner());
+    let similar = [
+        "scs-check-notours",
+        "scs-check-0123456789ab",
+        "scs-check-0123456789AB-entropy",
+        "_scs-0101-net",
+    ];
+    for kind in ["servers", "networks"] {
+        nova_neutron(&clouds, "scs-bad", "delete", kind, &similar);
+        nova_neutron(&clouds, "scs-bad", "create", kind, &similar);
+    }
+    let tests = "scs-0101-entropy-avail";
+
+    let (mut child, name, home) = probe_held(&clouds, tests, created_server);
+    send_signal(&child, "-INT");
+    let (code, stderr) = finish(&mut child);
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(stderr.contains("leftovers: none"), "{stderr}");
+    assert!(!nova_neutron(&clouds, "scs-bad", "list", "servers", &[]).contains(&name));
+    drop(home);
+
+    let (mut child, name, _home) = probe_held(&clouds, tests, created_server);
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    let (code, _) = finish(&mut child);
+    assert_eq!(code, None, "killed by a signal");
+    assert!(nova_neutron(&clouds, "scs-bad", "list", "servers", &[]).contains(&name));
+
+    let dry = cleanup(&clouds, &["--dry-run"]);
+    assert!(
+        dry.contains(&format!("would delete server {name}")),
+        "{dry}"
+    );
+    let done = cleanup(&clouds, &[]);
+    assert!(done.contains(&format!("deleting server {name}")), "{done}");
+    assert!(done.contains("leftovers: none"), "{done}");
+    for kind in ["servers", "networks"] {
+        let left = nova_neutron(&clouds, "scs-bad", "list", kind, &[]);
+        assert!(!left.lines().any(|l| l == name), "{left}");
+        for other in similar {
+            assert!(
+                left.lines().any(|l| l == other),
+                "{kind} {other} was deleted"
+            );
+            assert!(!done.contains(other), "{done}");
+        }
+        nova_neutron(&clouds, "scs-bad", "delete", kind, &similar);
+    }
+}
+
+/// Servers (Nova) or networks (Neutron) as the member of `cloud` sees them: `create` and
+/// `delete` by name, `list` names (one a line). Servers are created without network from
+/// the image `Debian 12` and a flavor with a disk.
+fn nova_neutron(clouds: &Path, cloud: &str, action: &str, kind: &str, names: &[&str]) -> String {
+    let script = r#"
+import sys, yaml, requests
+clouds, cloud, action, kind, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+auth = yaml.safe_load(open(clouds))["clouds"][cloud]["auth"]
+body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+    "name": auth["username"], "domain": {"name": "Default"}, "password": auth["password"]}}},
+    "scope": {"project": {"name": auth["project_name"], "domain": {"name": "Default"}}}}}
+token = requests.post(auth["auth_url"] + "/auth/tokens", json=body)
+token.raise_for_status()
+headers = {"X-Auth-Token": token.headers["X-Subject-Token"],
+           "OpenStack-API-Version": "compute 2.37"}
+url = {s["type"]: [e["url"] for e in s["endpoints"] if e["interface"] == "public"][0].rstrip("/")
+       for s in token.json()["token"]["catalog"]}
+if kind == "servers":
+    base, listing, key = url["compute"] + "/servers", url["compute"] + "/servers", "servers"
+else:
+    base = url["network"] + "/v2.0/networks"
+    listing, key = base + "?project_id=" + token.json()["token"]["project"]["id"], "networks"
+items = requests.get(listing, headers=headers).json()[key]
+if action == "create":
+    for name in names:
+        if kind == "servers":
+            flavor = min((f for f in requests.get(url["compute"] + "/flavors/detail",
+                          headers=headers).json()["flavors"] if f["disk"] >= 8),
+                         key=lambda f: (f["vcpus"], f["ram"]))
+            image = [i for i in requests.get(url["image"] + "/v2/images", headers=headers)
+                     .json()["images"] if i["name"] == "Debian 12"][0]
+            server = {"name": name, "flavorRef": flavor["id"], "imageRef": image["id"],
+                      "networks": "none"}
+            requests.post(base, headers=headers, json={"server": server}).raise_for_status()
+        else:
+            requests.post(base, headers=headers, json={"network": {"name": name}}).raise_for_status()
+elif action == "delete":
+    # Teardown, also of an earlier failed run: a server already being deleted may refuse.
+    for item in items:
+        if item["name"] in names:
+            requests.delete(base + "/" + item["id"], headers=headers)
+else:
+    print("\n".join(item["name"] or "" for item in items))
+"#;
+    let output = std::process::Command::new(venv_python())
+        .args(["-c", script])
+        .arg(clouds)
+        .args([cloud, action, kind])
+        .args(names)
+        .output()
+        .expect("the e2e venv's python");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::{files_below, path, scs_check, text};
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path as url_path};
+use wiremock::matchers::{method, path as url_path, path_regex as url_path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const PASSWORD: &str = "s3cr3t-Pa55w0rd-never-printed";
@@ -32,7 +32,8 @@ fn token_body(base: &str) -> Value {
         "project": {"id": "p1", "name": "demo", "domain": {"id": "default", "name": "Default"}},
         "roles": [{"id": "r1", "name": "member"}],
         "catalog": [endpoint("identity", "/identity/v3"), endpoint("compute", "/compute/v2.1"),
-                    endpoint("object-store", "/swift/v1/AUTH_p1"), endpoint("key-manager", "/key-manager")]
+                    endpoint("object-store", "/swift/v1/AUTH_p1"), endpoint("key-manager", "/key-manager"),
+                    endpoint("image", "/image"), endpoint("network", "/network")]
     }})
 }
 
@@ -694,8 +695,11 @@ async fn a_secret_that_cannot_be_deleted_is_listed() {
     assert_payload_hidden(&run, &stored_payload(&server).await);
 }
 
+/// Servers, secrets and networks: only ours (by name shape) old enough are deleted, servers
+/// first; a similar name, a user's and a young one of ours are spared, networks are listed for
+/// the token's project only.
 #[tokio::test(flavor = "multi_thread")]
-async fn cleanup_deletes_only_our_old_enough_secrets() {
+async fn cleanup_deletes_only_our_old_enough_servers_secrets_and_networks() {
     let server = fake_keystone(201).await;
     let base = server.uri();
     let secret = |name: &str, id: &str, created: &str| {
@@ -719,12 +723,45 @@ async fn cleanup_deletes_only_our_old_enough_secrets() {
         .respond_with(ResponseTemplate::new(200).set_body_json(listing))
         .mount(&server)
         .await;
+    // Nova calls the time `created`, Neutron `created_at`.
+    let item = |name: &str, id: &str, created: &str| json!({"id": id, "name": name, "created": format!("{created}Z")});
+    let nova_old = "2020-01-01T00:00:00";
+    let nova_young = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
+    let items = json!([
+        item("scs-check-0123456789ab-entropy", "ours-old", nova_old),
+        item("scs-check-abcdef012345-entropy", "ours-young", &nova_young),
+        item("scs-check-0123456789AB-entropy", "similar", nova_old),
+        item("_scs-0101-net", "upstream", nova_old),
+    ]);
+    let listings = [
+        ("/compute/v2.1/servers/detail", json!({"servers": items})),
+        (
+            "/network/v2.0/networks",
+            json!({"networks": items.as_array().unwrap().iter().map(|i| {
+                json!({"id": i["id"], "name": i["name"], "created_at": i["created"]})
+            }).collect::<Vec<_>>()}),
+        ),
+        ("/network/v2.0/routers", json!({"routers": []})),
+        ("/network/v2.0/ports", json!({"ports": []})),
+        ("/network/v2.0/subnets", json!({"subnets": []})),
+        (
+            "/network/v2.0/security-groups",
+            json!({"security_groups": []}),
+        ),
+    ];
+    for (path, body) in listings {
+        Mock::given(method("GET"))
+            .and(url_path(path))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+    }
     Mock::given(method("DELETE"))
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(url_path("/key-manager/v1/secrets/ours-old"))
+        .and(url_path_regex("/ours-old$"))
         .respond_with(ResponseTemplate::new(404))
         .mount(&server)
         .await;
@@ -745,7 +782,7 @@ async fn cleanup_deletes_only_our_old_enough_secrets() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("keeping 1 of our resources younger"),
+        stdout.contains("keeping 3 of our resources younger"),
         "{stdout}"
     );
     assert!(stderr.contains("leftovers: none"), "{stderr}");
@@ -757,5 +794,281 @@ async fn cleanup_deletes_only_our_old_enough_secrets() {
         .filter(|r| r.method.as_str() == "DELETE")
         .map(|r| r.url.path().to_owned())
         .collect();
-    assert_eq!(deleted, ["/key-manager/v1/secrets/ours-old"]);
+    assert_eq!(
+        deleted,
+        [
+            "/compute/v2.1/servers/ours-old",
+            "/key-manager/v1/secrets/ours-old",
+            "/network/v2.0/networks/ours-old",
+        ]
+    );
+    let requests = server.received_requests().await.unwrap();
+    let networks = requests
+        .iter()
+        .find(|r| r.url.path() == "/network/v2.0/networks")
+        .unwrap();
+    assert!(networks.url.query().unwrap().contains("project_id=p1"));
+}
+
+const SERVER: &str = "/compute/v2.1/servers/5e7c0000-0000-4000-8000-000000000101";
+
+/// The fake Keystone with a Glance holding one Debian image, a Nova (newest microversion
+/// `nova_version`) with one flavor whose server goes to `status` at once (ERROR with a
+/// fault), answering the creation with `creation` (default: 202 with the server) and each
+/// deletion with `deletion`, and a Neutron that creates networks and subnets.
+async fn fake_nova(
+    nova_version: &str,
+    creation: Option<ResponseTemplate>,
+    deletion: ResponseTemplate,
+) -> MockServer {
+    let server = fake_keystone(201).await;
+    let base = server.uri();
+    // Discovery already serves 2.96; an older Nova answers first.
+    let document = json!({"version": {"id": "v2.1", "status": "CURRENT", "version": nova_version,
+        "min_version": "2.1", "updated": "2013-07-23T11:33:21Z",
+        "links": [{"rel": "self", "href": format!("{base}/compute/v2.1/")}]}});
+    Mock::given(method("GET"))
+        .and(url_path("/compute/v2.1/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(document))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let image = json!({"id": "1mage", "name": "Debian 12", "visibility": "public", "status": "active",
+        "os_distro": "debian", "os_version": "12", "min_disk": 8, "min_ram": 512, "size": 1048576});
+    let answers = [
+        ("GET", "/image/v2/images", json!({"images": [image]})),
+        (
+            "GET",
+            "/compute/v2.1/flavors/detail",
+            json!({"flavors": [
+            {"id": "f1", "name": "SCS-1L-1", "vcpus": 1, "ram": 1024, "disk": 0,
+             "extra_specs": {"hw_rng:allowed": "True"}}]}),
+        ),
+        (
+            "POST",
+            "/network/v2.0/networks",
+            json!({"network": {"id": "net1"}}),
+        ),
+        (
+            "POST",
+            "/network/v2.0/subnets",
+            json!({"subnet": {"id": "sub1"}}),
+        ),
+    ];
+    for (verb, path, body) in answers {
+        Mock::given(method(verb))
+            .and(url_path(path))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+    }
+    let created = json!({"server": {"id": SERVER.rsplit('/').next().unwrap(),
+        "adminPass": "generated-admin-password"}});
+    Mock::given(method("POST"))
+        .and(url_path("/compute/v2.1/servers"))
+        .respond_with(creation.unwrap_or_else(|| ResponseTemplate::new(202).set_body_json(created)))
+        .mount(&server)
+        .await;
+    let error = json!({"server": {"status": "ERROR", "fault": {"code": 500,
+        "message": "No valid host was found. There are not enough hosts available."}}});
+    // The server is in ERROR until deleted; then gone.
+    Mock::given(method("GET"))
+        .and(url_path(SERVER))
+        .respond_with(ResponseTemplate::new(200).set_body_json(error))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(url_path(SERVER))
+        .respond_with(ResponseTemplate::new(404))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    for path in [
+        SERVER,
+        "/network/v2.0/networks/net1",
+        "/network/v2.0/subnets/sub1",
+    ] {
+        Mock::given(method("DELETE"))
+            .and(url_path(path))
+            .respond_with(deletion.clone())
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(url_path_regex(
+            "^/network/v2.0/(networks/net1|subnets/sub1)$",
+        ))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn run_entropy(server: &MockServer) -> Run {
+    let auth_url = format!("{}/identity/v3", server.uri());
+    tokio::task::spawn_blocking(move || {
+        run_configured(
+            &auth_url,
+            Config::CloudsYaml,
+            "scs-0101-(entropy|fips)",
+            &[],
+        )
+    })
+    .await
+    .unwrap()
+}
+
+/// Method and path of every request to Nova's servers or to Neutron, in order.
+async fn entropy_requests(server: &MockServer) -> Vec<String> {
+    let requests = server.received_requests().await.unwrap();
+    requests
+        .iter()
+        .filter(|r| {
+            let path = r.url.path();
+            path.starts_with("/compute/v2.1/servers") || path.starts_with("/network/")
+        })
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect()
+}
+
+fn assert_both_abort(run: &Run, because: &str) {
+    for id in ["scs-0101-entropy-avail", "scs-0101-fips-test"] {
+        assert_eq!(
+            testcase(&run.report, id)["status"],
+            "ABORT",
+            "{id}: {}",
+            run.stderr
+        );
+        assert_eq!(testcase(&run.report, id)["check"], "scs-0101-entropy-vm");
+        let why = reason(&run.report, id);
+        assert!(why.contains(because), "{id}: {why}");
+    }
+    assert!(!run.stderr.contains("generated-admin-password"));
+    assert!(!run.report.to_string().contains("generated-admin-password"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quota_refusal_of_the_entropy_vm_aborts_and_leaves_nothing() {
+    let quota = ResponseTemplate::new(403).set_body_json(json!({"forbidden": {"code": 403,
+        "message": "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances"}}));
+    let server = fake_nova("2.96", Some(quota), ResponseTemplate::new(204)).await;
+    let run = run_entropy(&server).await;
+    assert_both_abort(&run, "Quota exceeded for instances");
+    assert!(run.stderr.contains("leftovers: none"), "{}", run.stderr);
+    assert_eq!(
+        entropy_requests(&server).await,
+        ["POST /compute/v2.1/servers"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn entropy_vm_in_error_aborts_with_its_fault_and_is_deleted() {
+    let server = fake_nova("2.96", None, ResponseTemplate::new(204)).await;
+    let run = run_entropy(&server).await;
+    assert_both_abort(&run, "the server went to ERROR: No valid host was found");
+    assert!(run.stderr.contains("leftovers: none"), "{}", run.stderr);
+    let requests = server.received_requests().await.unwrap();
+    let boot = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path() == "/compute/v2.1/servers")
+        .unwrap();
+    assert_eq!(
+        boot.headers.get("OpenStack-API-Version").unwrap(),
+        "compute 2.37"
+    );
+    let body: Value = serde_json::from_slice(&boot.body).unwrap();
+    let sent = &body["server"];
+    assert!(sent["name"].as_str().unwrap().starts_with("scs-check-"));
+    assert!(sent["name"].as_str().unwrap().ends_with("-entropy"));
+    assert_eq!(sent["networks"], "none");
+    assert_eq!(sent["flavorRef"], "f1");
+    // SCS-1L-1 has no disk: a volume of the image's min_disk, deleted with the server.
+    assert_eq!(sent["block_device_mapping_v2"][0]["volume_size"], 8);
+    assert_eq!(
+        sent["block_device_mapping_v2"][0]["delete_on_termination"],
+        true
+    );
+    assert!(sent["user_data"].as_str().unwrap().len() > 100);
+    assert_eq!(
+        entropy_requests(&server).await,
+        [
+            "POST /compute/v2.1/servers",
+            &format!("GET {SERVER}"),
+            &format!("DELETE {SERVER}"),
+            &format!("GET {SERVER}"),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_entropy_vm_that_cannot_be_deleted_is_listed() {
+    let server = fake_nova(
+        "2.96",
+        None,
+        ResponseTemplate::new(500).set_body_string("internal error"),
+    )
+    .await;
+    let run = run_entropy(&server).await;
+    assert_both_abort(&run, "the server went to ERROR");
+    let findings = testcase(&run.report, "scs-0101-fips-test")["findings"].to_string();
+    assert!(
+        findings.contains("could not delete server scs-check-")
+            && findings.contains("scs-check cleanup --os-cloud fake"),
+        "{findings}"
+    );
+    assert!(
+        run.stderr.contains("leftovers: server scs-check-"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nova_older_than_2_37_gets_a_private_network_deleted_after_the_server() {
+    let server = fake_nova("2.36", None, ResponseTemplate::new(204)).await;
+    let run = run_entropy(&server).await;
+    assert_both_abort(&run, "the server went to ERROR");
+    assert!(run.stderr.contains("leftovers: none"), "{}", run.stderr);
+    let requests = server.received_requests().await.unwrap();
+    let body = |path: &str| -> Value {
+        let request = requests
+            .iter()
+            .find(|r| r.method.as_str() == "POST" && r.url.path() == path)
+            .unwrap();
+        serde_json::from_slice(&request.body).unwrap()
+    };
+    assert_eq!(
+        body("/compute/v2.1/servers")["server"]["networks"],
+        json!([{"uuid": "net1"}])
+    );
+    let subnet = body("/network/v2.0/subnets");
+    assert_eq!(subnet["subnet"]["network_id"], "net1");
+    assert_eq!(subnet["subnet"]["gateway_ip"], Value::Null, "no router");
+    assert!(body("/network/v2.0/networks")["network"]["name"]
+        .as_str()
+        .unwrap()
+        .ends_with("-entropy"));
+    let boot = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path() == "/compute/v2.1/servers")
+        .unwrap();
+    assert!(boot.headers.get("OpenStack-API-Version").is_none());
+    let order: Vec<String> = entropy_requests(&server)
+        .await
+        .into_iter()
+        .filter(|r| !r.starts_with("GET"))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "POST /network/v2.0/networks",
+            "POST /network/v2.0/subnets",
+            "POST /compute/v2.1/servers",
+            &format!("DELETE {SERVER}"),
+            "DELETE /network/v2.0/subnets/sub1",
+            "DELETE /network/v2.0/networks/net1",
+        ]
+    );
 }

@@ -466,7 +466,7 @@ snapshot = "{demo}"
     let (stdout, stderr) = text(&output);
     // `other` replays the same cloud, but the entries are `demo`'s only.
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(stdout.contains("| demo | iaas | MISSING | 3 |"), "{stdout}");
+    assert!(stdout.contains("| demo | iaas | ABORT | 3 |"), "{stdout}");
     assert!(
         stdout.contains(&format!(", {} failures waived |", failures.len())),
         "{stdout}"

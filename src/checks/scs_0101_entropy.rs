@@ -45,7 +45,8 @@ fn evaluate(testcase: &str, _context: &Context, facts: &Facts) -> Result<Outcome
     })
 }
 
-fn allows_rng(value: &str) -> bool {
+/// Whether Nova reads `hw_rng:allowed = value` as true (the entropy VM prefers such flavors).
+pub(crate) fn allows_rng(value: &str) -> bool {
     NOVA_TRUE.contains(&value.trim().to_lowercase().as_str())
 }
 

@@ -1,9 +1,14 @@
 //! `scs-check cleanup`: deletes what earlier runs left behind — a run killed by SIGKILL, a
 //! power cut — found by the name prefix of [`super::naming`], and nothing else.
 //!
-//! Searched, in this order: key manager secrets (metadata only, never payloads), then volume
-//! backups, then volumes — what probes create so far. Those whose names [`is_ours`] are
-//! deleted (older than `--older-than`, if given), each waited for.
+//! Searched, in this order: servers (first: they hold ports and volumes), key manager secrets
+//! (metadata only, never payloads), volume backups, volumes, then Neutron's routers, ports,
+//! subnets, networks and security groups of the project. Those whose names [`is_ours`] are
+//! deleted in that order (older than `--older-than`, if given), each waited for. Probes create
+//! servers, networks and subnets (the entropy VM), secrets, volumes and backups; routers,
+//! ports and security groups are searched so that whatever a probe may create there one day
+//! is found too. Nothing is found by any other property than its name: a floating IP, a port
+//! or a volume without our name is never touched.
 
 use std::time::Duration;
 
@@ -17,7 +22,7 @@ use crate::cli::CleanupArgs;
 use crate::facts::openstack::{self, join_versioned, Session};
 use crate::run::Output;
 
-/// Secrets listed per request.
+/// Items listed per request.
 const PAGE: usize = 100;
 const DELETE_DEADLINE: Duration = Duration::from_secs(60);
 
@@ -41,12 +46,14 @@ pub fn run(args: &CleanupArgs, output: &Output) -> Result<i32> {
         let session = openstack::connect(&cloud, timeout, 4)
             .await
             .map_err(anyhow::Error::msg)?;
-        let mut found = secrets(&session).await.map_err(anyhow::Error::msg)?;
+        let mut found = servers(&session).await.map_err(anyhow::Error::msg)?;
+        found.extend(secrets(&session).await.map_err(anyhow::Error::msg)?);
         found.extend(
             volumes_and_backups(&session)
                 .await
                 .map_err(anyhow::Error::msg)?,
         );
+        found.extend(network_pieces(&session).await.map_err(anyhow::Error::msg)?);
         let place = format!("cloud `{}`", session.cloud_name());
         Ok(delete_found(found, args, &session, &place, output).await)
     })
@@ -116,6 +123,111 @@ pub(super) async fn delete_found(
     }
 }
 
+/// A listing item of Nova, Cinder or Neutron: what cleanup needs of it.
+#[derive(Deserialize)]
+struct Item {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    /// Cinder and Neutron call it `created_at`, Nova `created`.
+    #[serde(default, alias = "created")]
+    created_at: Option<String>,
+}
+
+impl Item {
+    /// A leftover if the name is ours; `url` addresses it.
+    fn ours(self, kind: &'static str, url: url::Url) -> Option<Found> {
+        let name = self.name.filter(|n| is_ours(n))?;
+        Some(Found {
+            resource: Resource { kind, name, url },
+            created: self.created_at.as_deref().and_then(parse_created),
+        })
+    }
+}
+
+/// Reads `list` page by page (`limit` and `marker`, as Nova, Cinder and Neutron page), the
+/// items under `key` of each answer.
+async fn list_items(session: &Session, list: &url::Url, key: &str) -> Result<Vec<Item>, String> {
+    let mut items = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let mut url = list.clone();
+        let mut query = list.query().map(|q| format!("{q}&")).unwrap_or_default();
+        query.push_str(&format!("limit={PAGE}"));
+        if let Some(marker) = &marker {
+            query.push_str(&format!("&marker={marker}"));
+        }
+        url.set_query(Some(&query));
+        let body = session
+            .send(http::Method::GET, &url, &[], None)
+            .await
+            .map_err(|e| e.into_reason())?;
+        let not_a_listing =
+            |e: serde_json::Error| format!("GET {url}: not a listing of {key}: {e}");
+        let mut page: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&body).map_err(not_a_listing)?;
+        let page: Vec<Item> = page
+            .remove(key)
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(not_a_listing)?
+            .unwrap_or_default();
+        let count = page.len();
+        marker = page.last().map(|item| item.id.clone());
+        items.extend(page);
+        if count < PAGE {
+            return Ok(items);
+        }
+    }
+}
+
+/// Our servers (none if the catalog has no compute service).
+async fn servers(session: &Session) -> Result<Vec<Found>, String> {
+    let Some(base) = session.catalog_url("compute")? else {
+        return Ok(Vec::new());
+    };
+    // Nova filters names by regular expression; ours are checked exactly below.
+    let mut list = openstack::join(&base, "servers/detail")?;
+    list.set_query(Some(&format!("name=^{PREFIX}")));
+    let mut found = Vec::new();
+    for item in list_items(session, &list, "servers").await? {
+        let url = openstack::join(&base, &format!("servers/{}", item.id))?;
+        found.extend(item.ours("server", url));
+    }
+    Ok(found)
+}
+
+/// Our routers, ports, subnets, networks and security groups, in the order they can be
+/// deleted (none if the catalog has no network service). Only the token's project: an admin
+/// token lists every project's.
+async fn network_pieces(session: &Session) -> Result<Vec<Found>, String> {
+    let Some(base) = session.catalog_url("network")? else {
+        return Ok(Vec::new());
+    };
+    let project = session.token_project_id().ok_or_else(|| {
+        "the token names no project, so the networks of this project cannot be told apart"
+            .to_owned()
+    })?;
+    let mut found = Vec::new();
+    for (collection, kind) in [
+        ("routers", "router"),
+        ("ports", "port"),
+        ("subnets", "subnet"),
+        ("networks", "network"),
+        ("security-groups", "security group"),
+    ] {
+        let collection_url = openstack::join_versioned(&base, "v2.0", collection)?;
+        let mut list = collection_url.clone();
+        list.set_query(Some(&format!("project_id={project}")));
+        let key = collection.replace('-', "_");
+        for item in list_items(session, &list, &key).await? {
+            let url = openstack::join(&collection_url, &item.id)?;
+            found.extend(item.ours(kind, url));
+        }
+    }
+    Ok(found)
+}
+
 /// Our secrets in the key manager (none if the catalog has no key manager).
 async fn secrets(session: &Session) -> Result<Vec<Found>, String> {
     #[derive(Deserialize)]
@@ -172,66 +284,21 @@ async fn secrets(session: &Session) -> Result<Vec<Found>, String> {
 
 /// Our backups, then our volumes (none if the catalog has no block storage).
 async fn volumes_and_backups(session: &Session) -> Result<Vec<Found>, String> {
-    #[derive(Deserialize)]
-    struct Item {
-        id: String,
-        #[serde(default)]
-        name: Option<String>,
-        #[serde(default)]
-        created_at: Option<String>,
-    }
     let Some(base) = session.block_storage_url()? else {
         return Ok(Vec::new());
     };
     let mut found = Vec::new();
     for (collection, kind) in [("backups", "backup"), ("volumes", "volume")] {
         let list = openstack::join(&base, &format!("{collection}/detail"))?;
-        let mut marker: Option<String> = None;
-        loop {
-            let mut url = list.clone();
-            let query = match &marker {
-                Some(marker) => format!("limit={PAGE}&marker={marker}"),
-                None => format!("limit={PAGE}"),
-            };
-            url.set_query(Some(&query));
-            let body = session
-                .send(http::Method::GET, &url, &[], None)
-                .await
-                .map_err(|e| e.into_reason())?;
-            let not_a_listing =
-                |e: serde_json::Error| format!("GET {url}: not a Cinder listing: {e}");
-            let mut page: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_slice(&body).map_err(not_a_listing)?;
-            let items: Vec<Item> = page
-                .remove(collection)
-                .map(serde_json::from_value)
-                .transpose()
-                .map_err(not_a_listing)?
-                .unwrap_or_default();
-            let count = items.len();
-            marker = items.last().map(|item| item.id.clone());
-            for item in items {
-                let Some(name) = item.name.filter(|n| is_ours(n)) else {
-                    continue;
-                };
-                found.push(Found {
-                    resource: Resource {
-                        kind,
-                        name,
-                        url: openstack::join(&base, &format!("{collection}/{}", item.id))?,
-                    },
-                    created: item.created_at.as_deref().and_then(parse_created),
-                });
-            }
-            if count < PAGE {
-                break;
-            }
+        for item in list_items(session, &list, collection).await? {
+            let url = openstack::join(&base, &format!("{collection}/{}", item.id))?;
+            found.extend(item.ours(kind, url));
         }
     }
     Ok(found)
 }
 
-/// Barbican and Cinder write `created` in UTC without an offset; an offset is accepted too.
+/// Barbican and Cinder write `created` in UTC without an offset; Nova and Neutron with one.
 fn parse_created(text: &str) -> Option<NaiveDateTime> {
     text.parse::<NaiveDateTime>().ok().or_else(|| {
         chrono::DateTime::parse_from_rfc3339(text)

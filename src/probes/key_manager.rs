@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::ledger::Resource;
-use super::{Probe, ProbeContext};
+use super::{same_for_all, Outcomes, Probe, ProbeContext};
 use crate::checks::{Finding, Outcome};
 use crate::facts::openstack::{join_versioned, RequestError};
 
@@ -41,13 +41,8 @@ fn testcases() -> Vec<String> {
     vec![PERMISSIONS.to_owned()]
 }
 
-fn run<'a>(testcase: &'a str, context: &'a ProbeContext<'a>) -> BoxFuture<'a, Outcome> {
-    Box::pin(async move {
-        if testcase != PERMISSIONS {
-            return Outcome::abort(format!("{testcase} is not a scs-0116 probe testcase"));
-        }
-        permissions(context).await
-    })
+fn run<'a>(testcases: &'a [String], context: &'a ProbeContext<'a>) -> BoxFuture<'a, Outcomes> {
+    Box::pin(async move { same_for_all(testcases, &permissions(context).await) })
 }
 
 async fn permissions(context: &ProbeContext<'_>) -> Outcome {

@@ -3,7 +3,10 @@
 //!
 //! Checks stay pure functions of facts. A probe is its own kind of implementation
 //! ([`crate::plan::Implementation::Probe`]): `run.rs` runs the selected probes after the facts,
-//! on the same authenticated session, one after another, each under its own deadline. A probe
+//! on the same authenticated session, one after another, each under its own deadline. One
+//! probe may decide several testcases with the same resources (one VM answers all three
+//! scs-0101 guest testcases): it runs once for all of its selected testcases and returns an
+//! outcome for each. A probe
 //! is not a fact because it has side effects: it must not run under `--read-only`, cannot be
 //! replayed from a snapshot, and needs the cleanup guarantees below.
 //!
@@ -20,13 +23,19 @@
 
 pub mod cleanup;
 pub mod cluster;
+pub mod entropy;
+pub mod entropy_guest;
 pub mod key_manager;
 pub mod ledger;
 pub mod naming;
 pub mod runner;
 pub mod volume_backup;
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use futures::future::BoxFuture;
+use tokio::time::Instant;
 
 use self::ledger::Ledger;
 use self::naming::RunId;
@@ -43,8 +52,31 @@ pub struct Probe {
     pub creates: &'static str,
     /// Testcase ids this probe decides.
     pub testcases: fn() -> Vec<String>,
-    /// Decides one testcase; every resource it creates goes into the context's ledger.
-    pub run: for<'a> fn(&'a str, &'a ProbeContext<'a>) -> BoxFuture<'a, Outcome>,
+    /// Decides the given testcases (the selected ones among its own, at least one) in one go,
+    /// with an outcome for each; every resource it creates goes into the context's ledger.
+    pub run: for<'a> fn(&'a [String], &'a ProbeContext<'a>) -> BoxFuture<'a, Outcomes>,
+}
+
+/// A probe's outcome per testcase id.
+pub type Outcomes = BTreeMap<String, Outcome>;
+
+/// The same outcome for each of `testcases`: a probe whose single result decides them all.
+pub fn same_for_all(testcases: &[String], outcome: &Outcome) -> Outcomes {
+    testcases
+        .iter()
+        .map(|testcase| (testcase.clone(), outcome.clone()))
+        .collect()
+}
+
+/// What the user chose for the probes (`--probe-timeout`, `--probe-image`, `--probe-flavor`).
+#[derive(Debug, Clone)]
+pub struct ProbeOptions {
+    /// How long each probe may run, its cleanup excluded.
+    pub timeout: Duration,
+    /// Image (name or id) for probes that boot a server, instead of their own choice.
+    pub image: Option<String>,
+    /// Flavor (name or id) for probes that boot a server, instead of their own choice.
+    pub flavor: Option<String>,
 }
 
 impl Probe {
@@ -58,17 +90,25 @@ pub struct ProbeContext<'a> {
     pub session: &'a Session,
     pub ledger: &'a Ledger,
     pub run_id: &'a RunId,
+    pub options: &'a ProbeOptions,
+    /// When the runner stops the probe (`--probe-timeout` after its start).
+    pub deadline: Instant,
     /// Progress lines go to stderr unless `-q`.
     pub quiet: bool,
-    /// The testcase, for progress lines.
-    pub testcase: &'a str,
+    /// The probe's name, for progress lines.
+    pub probe: &'a str,
 }
 
 impl ProbeContext<'_> {
     pub fn say(&self, message: &str) {
         if !self.quiet {
-            eprintln!("probe {}: {message}", self.testcase);
+            eprintln!("probe {}: {message}", self.probe);
         }
+    }
+
+    /// When this probe should stop waiting to explain its own timeout ([`report_by`]).
+    pub fn report_by(&self) -> Instant {
+        report_by(self.deadline - self.options.timeout, self.options.timeout)
     }
 
     /// Test hook: with `SCS_CHECK_TEST_HOLD_PROBE=SECONDS`, waits that long after the
@@ -76,6 +116,14 @@ impl ProbeContext<'_> {
     pub async fn hold_for_tests(&self) {
         hold_for_tests(|line| self.say(line)).await;
     }
+}
+
+/// When a probe or active part started at `started` with `timeout` should stop waiting, so
+/// that it can still say what it waited for and what it saw: shortly before the runner stops
+/// it with a bare "did not finish".
+pub fn report_by(started: Instant, timeout: Duration) -> Instant {
+    let margin = (timeout / 10).min(Duration::from_secs(5));
+    started + timeout - margin
 }
 
 /// The test hook of [`ProbeContext::hold_for_tests`], for any probe's progress lines.
@@ -92,7 +140,7 @@ pub async fn hold_for_tests(say: impl Fn(&str)) {
     tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
 }
 
-static PROBES: &[Probe] = &[key_manager::PROBE, volume_backup::PROBE];
+static PROBES: &[Probe] = &[entropy::PROBE, key_manager::PROBE, volume_backup::PROBE];
 
 pub fn by_name(name: &str) -> Option<&'static Probe> {
     PROBES.iter().find(|p| p.name == name)

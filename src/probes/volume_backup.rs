@@ -17,7 +17,7 @@ use futures::future::BoxFuture;
 use serde_json::{json, Value};
 
 use super::ledger::Resource;
-use super::{Probe, ProbeContext};
+use super::{same_for_all, Outcomes, Probe, ProbeContext};
 use crate::checks::{Finding, Outcome};
 use crate::facts::openstack::{join, RequestError};
 
@@ -38,15 +38,13 @@ fn testcases() -> Vec<String> {
     vec![TEST_BACKUP.to_owned()]
 }
 
-fn run<'a>(testcase: &'a str, context: &'a ProbeContext<'a>) -> BoxFuture<'a, Outcome> {
+fn run<'a>(testcases: &'a [String], context: &'a ProbeContext<'a>) -> BoxFuture<'a, Outcomes> {
     Box::pin(async move {
-        if testcase != TEST_BACKUP {
-            return Outcome::abort(format!("{testcase} is not a scs-0117 probe testcase"));
-        }
-        match backup_and_restore(context).await {
+        let outcome = match backup_and_restore(context).await {
             Ok(findings) => Outcome::from_findings(findings),
             Err(outcome) => outcome,
-        }
+        };
+        same_for_all(testcases, &outcome)
     })
 }
 

@@ -136,8 +136,10 @@ fn run_args(job: &Job, args: &RunAllArgs, allowed_failures: &[PathBuf]) -> (RunA
         e2e_timeout: DEFAULT_E2E_TIMEOUT_MINUTES,
         read_only: args.read_only,
         active: args.active,
-        probe_image: args.probe_image.clone(),
+        pod_image: args.pod_image.clone(),
         probe_timeout: args.probe_timeout,
+        probe_image: args.probe_image.clone(),
+        probe_flavor: args.probe_flavor.clone(),
     };
     (run, argv)
 }

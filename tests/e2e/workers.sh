@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Adds a message bus and the Cinder workers to a running loopback tier, so volumes become
-# `available` and backups and restores complete (what the scs-0117 probe needs):
+# Adds a message bus and the Cinder and Nova workers to a running loopback tier, so volumes
+# become `available`, backups and restores complete (what the scs-0117 probe needs) and
+# servers reach ACTIVE (the scs-0101 probe):
 #
-#   tests/e2e/workers.sh up   [STATE_DIR]   # RabbitMQ + cinder-scheduler/-volume/-backup
-#   tests/e2e/workers.sh down [STATE_DIR]   # stops them, Cinder API back to API-only
+#   tests/e2e/workers.sh up   [STATE_DIR]   # RabbitMQ, cinder-scheduler/-volume/-backup,
+#                                           # nova-conductor/-scheduler/-compute
+#   tests/e2e/workers.sh down [STATE_DIR]   # stops them, Cinder and Nova API-only again
 #
 # Needs Debian's rabbitmq-server (`apt-get install rabbitmq-server`; not started by the
 # package here) and the tier up (openstack-up.sh) on the same STATE_DIR and
 # SCS_E2E_PORT_BASE. Ports: RabbitMQ base+5672, its distribution port base+5674, epmd
 # base+4369, all on 127.0.0.1. Volumes are sparse files (lib/scs_e2e_volume.py), backups go
-# to STATE_DIR/data/cinder/backups (POSIX driver). A fresh openstack-up.sh rewrites
-# cinder.conf: run `workers.sh up` again after it. PID files: STATE_DIR/run/workers/; each
+# to STATE_DIR/data/cinder/backups (POSIX driver). Servers run on Nova's fake virt driver
+# (lib/scs_e2e_virt.py): no guest, no network ports (boot with `"networks": "none"`); their
+# console shows STATE_DIR/data/nova/console.log if a test wrote one, else the fake driver's
+# fixed three lines. A fresh openstack-up.sh rewrites cinder.conf and nova.conf: run
+# `workers.sh up` again after it. PID files: STATE_DIR/run/workers/; each
 # worker runs in its own process group, which `down` stops (SIGTERM, SIGKILL after 15 s).
 set -euo pipefail
 # shellcheck source=lib/common.sh
@@ -22,13 +27,18 @@ resolve_state_dir "${2:-}"
 WORKER_PIDS="$PID_DIR/workers"
 RABBIT_DIR="$STATE_DIR/rabbit"
 CONF="$ETC_DIR/cinder/cinder.conf"
-WORKERS=(rabbitmq epmd cinder-scheduler cinder-volume cinder-backup)
+NOVA_CONF="$ETC_DIR/nova/nova.conf"
+WORKERS=(rabbitmq epmd cinder-scheduler cinder-volume cinder-backup
+  nova-conductor nova-scheduler nova-compute)
 
-reload_cinder_api() {
+reload_api() {
   local pid
-  pid="$(service_pid cinder)" || die "the Cinder API of $STATE_DIR is not running: run openstack-up.sh first"
-  kill -HUP "$pid" # gunicorn starts new workers, which read cinder.conf again
+  pid="$(service_pid "$1")" || die "the $1 API of $STATE_DIR is not running: run openstack-up.sh first"
+  kill -HUP "$pid" # gunicorn starts new workers, which read the config again
 }
+
+# Points cell1 (where servers live) at a message bus: the API reads it from the database.
+cell1_transport() { "$VENV/bin/python" "$E2E_LIB/dbtool.py" cell-transport "$DATA_DIR/nova_api.db" "$1"; }
 
 down() {
   local name pidfile pid
@@ -44,9 +54,15 @@ down() {
   if [[ -f "$CONF.api-only" ]]; then
     mv "$CONF.api-only" "$CONF"
     # The tier may be down already (openstack-down.sh first): then there is nothing to reload.
-    if service_pid cinder >/dev/null; then reload_cinder_api; fi
+    if service_pid cinder >/dev/null; then reload_api cinder; fi
   fi
-  log "workers stopped; Cinder is API-only again"
+  if [[ -f "$NOVA_CONF.api-only" ]]; then
+    mv "$NOVA_CONF.api-only" "$NOVA_CONF"
+    # Without a bus, the API must not wait for one: servers stay in BUILD, as before.
+    cell1_transport fake://
+    if service_pid nova >/dev/null; then reload_api nova; fi
+  fi
+  log "workers stopped; Cinder and Nova are API-only again"
 }
 
 # Runs a command in its own process group, logging to LOG_DIR/NAME.out.
@@ -103,17 +119,54 @@ helper_command = $VENV/bin/privsep-helper --config-file $CONF
 helper_command = $VENV/bin/privsep-helper --config-file $CONF
 CONF
   local worker volume_log_lines backup_log_lines
-  volume_log_lines=$(wc -l <"$LOG_DIR/cinder-volume.log" 2>/dev/null || echo 0)
-  backup_log_lines=$(wc -l <"$LOG_DIR/cinder-backup.log" 2>/dev/null || echo 0)
+  volume_log_lines=$(wc -l 2>/dev/null <"$LOG_DIR/cinder-volume.log" || echo 0)
+  backup_log_lines=$(wc -l 2>/dev/null <"$LOG_DIR/cinder-backup.log" || echo 0)
   for worker in scheduler volume backup; do
     PYTHONPATH="$E2E_LIB" start "cinder-$worker" \
       "$VENV/bin/cinder-$worker" --config-file "$CONF" --log-file "$LOG_DIR/cinder-$worker.log"
   done
-  reload_cinder_api
+  reload_api cinder
+  up_nova "rabbit://guest:guest@127.0.0.1:$rabbit_port/"
   wait_for "cinder-volume" 90 logged_since "$LOG_DIR/cinder-volume.log" "$volume_log_lines" "Starting volume driver"
   wait_for "cinder-backup" 90 logged_since "$LOG_DIR/cinder-backup.log" "$backup_log_lines" "Starting cinder-backup node"
   sleep 5 # the services report to the scheduler once started
-  log "RabbitMQ on 127.0.0.1:$rabbit_port, cinder-scheduler, -volume and -backup running; stop with $0 down $STATE_DIR"
+  log "RabbitMQ on 127.0.0.1:$rabbit_port, cinder-scheduler, -volume and -backup, nova-conductor, -scheduler and -compute running; stop with $0 down $STATE_DIR"
+}
+
+# nova-conductor, -scheduler and -compute on the bus at URL; returns once the compute host is
+# mapped to cell1, so the scheduler can place servers on it.
+up_nova() {
+  local url="$1" worker
+  [[ -f "$NOVA_CONF" ]] || die "$NOVA_CONF is missing: run openstack-up.sh first"
+  cp "$NOVA_CONF" "$NOVA_CONF.api-only"
+  # Nova authenticates to Cinder as its service user, and sends that user's token along
+  # with the tenant's: Cinder lets only Nova detach a server's volume (boot from volume).
+  local auth
+  auth="auth_type = password
+auth_url = $(awk -F' = ' '$1 == "auth_url" {print $2; exit}' "$NOVA_CONF")
+username = nova
+password = $(awk -F' = ' '$1 == "password" {print $2; exit}' "$NOVA_CONF")
+project_name = service
+user_domain_name = Default
+project_domain_name = Default"
+  sed -i "s|^transport_url = fake://|transport_url = $url\\
+compute_driver = scs_e2e_virt.ConsoleFileDriver\\
+vif_plugging_is_fatal = false\\
+vif_plugging_timeout = 0|
+s|^discover_hosts_in_cells_interval = -1|discover_hosts_in_cells_interval = 2|
+/^\\[cinder\\]/r /dev/stdin" "$NOVA_CONF" <<<"$auth"
+  printf '[service_user]\nsend_service_user_token = true\n%s\n' "$auth" >>"$NOVA_CONF"
+  cell1_transport "$url"
+  for worker in conductor scheduler; do
+    start "nova-$worker" \
+      "$VENV/bin/nova-$worker" --config-file "$NOVA_CONF" --log-file "$LOG_DIR/nova-$worker.log"
+  done
+  PYTHONPATH="$E2E_LIB" start nova-compute \
+    "$VENV/bin/python" -m scs_e2e_virt --config-file "$NOVA_CONF" --log-file "$LOG_DIR/nova-compute.log"
+  reload_api nova
+  # nova-scheduler maps the new compute host to cell1 (discover_hosts_in_cells_interval).
+  wait_for "nova-compute in cell1" 90 \
+    "$VENV/bin/python" "$E2E_LIB/dbtool.py" host-mapped "$DATA_DIR/nova_api.db" scs-e2e
 }
 
 "$action"

@@ -306,6 +306,15 @@ impl Session {
             .collect()
     }
 
+    /// The id of the project the token is scoped to: a listing an admin token would widen to
+    /// every project (Neutron's) is narrowed to it.
+    pub(crate) fn token_project_id(&self) -> Option<String> {
+        self.client
+            .get_auth_info()
+            .and_then(|info| info.token.project)
+            .and_then(|project| project.id)
+    }
+
     /// The catalog URL of a service type for the configured interface, if the token lists one.
     pub(crate) fn catalog_url(&self, service_type: &str) -> Result<Option<url::Url>, String> {
         let catalog = self.catalog()?;

@@ -10,7 +10,7 @@
 //! `scs-check-<run id>-pvc` *without* `storageClassName` — Kubernetes' DefaultStorageClass
 //! admission plugin (on by default) gives it the default class, or the PV controller does
 //! later (retroactive default, 1.28+). When that class binds `WaitForFirstConsumer`, a pod
-//! `scs-check-<run id>-pod` (`--probe-image`, default the pause image; non-root, no
+//! `scs-check-<run id>-pod` (`--pod-image`, default the pause image; non-root, no
 //! privileges, so Pod Security "restricted" admits it) mounts the claim, so that the
 //! scheduler triggers provisioning. It waits for `Bound`, reads the PersistentVolume and
 //! judges it; the runner then deletes pod, claim and namespace, each waited for.

@@ -25,6 +25,7 @@ use futures::future::BoxFuture;
 use super::ledger::{Endpoint, Ledger};
 use super::naming::RunId;
 use super::runner::{no_signal_handlers, not_run, supervise, Interrupted, ProbeResult, Signals};
+use super::Outcomes;
 use crate::checks::{Finding, Outcome};
 use crate::facts::error_chain;
 use crate::facts::kubernetes::Session;
@@ -36,7 +37,7 @@ pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const RUN_LABEL: &str = "scs-check/run";
 const MANAGED_BY_US: &str = "scs-check";
 
-/// The default of `--probe-image`: tiny, public, and runs as a non-root user.
+/// The default of `--pod-image`: tiny, public, and runs as a non-root user.
 pub const DEFAULT_POD_IMAGE: &str = "registry.k8s.io/pause:3.10";
 
 /// The active part of a native Kubernetes check.
@@ -69,7 +70,7 @@ pub struct ClusterContext<'a> {
     /// When the part should give its verdict: a little before `--probe-timeout` cuts it off,
     /// so that a wait that runs out can say what it saw.
     pub verdict_by: tokio::time::Instant,
-    /// The image of pods it starts (`--probe-image`).
+    /// The image of pods it starts (`--pod-image`).
     pub pod_image: &'a str,
 }
 
@@ -219,14 +220,13 @@ pub async fn run_all(
     let mut results = BTreeMap::new();
     for (part, testcase) in parts {
         let started = Instant::now();
-        let margin = (settings.timeout / 5).min(Duration::from_secs(5));
         let context = ClusterContext {
             session,
             ledger: &ledger,
             run_id,
             quiet: settings.quiet,
             testcase,
-            verdict_by: tokio::time::Instant::now() + settings.timeout - margin,
+            verdict_by: super::report_by(tokio::time::Instant::now(), settings.timeout),
             pod_image: settings.pod_image,
         };
         context.say(&format!(
@@ -235,16 +235,21 @@ pub async fn run_all(
             part.creates,
             settings.timeout.as_secs()
         ));
-        let run = (part.run)(&context);
-        let outcome = supervise(
+        let testcases = [testcase.clone()];
+        let run = async { Outcomes::from([(testcase.clone(), (part.run)(&context).await)]) };
+        let mut outcomes = supervise(
             session,
             &ledger,
             &mut signals,
             settings.timeout,
             settings.quiet,
+            &testcases,
             run,
         )
         .await?;
+        let outcome = outcomes
+            .remove(testcase)
+            .expect("supervise gives every testcase");
         context.say(&format!("{:?}", outcome.verdict).to_uppercase());
         let result = ProbeResult {
             outcome,
