@@ -31,8 +31,13 @@ workers_running() {
 
 stop() {
   if [[ "$running_before" == 0 && "${SCS_E2E_KEEP:-0}" != 1 ]]; then
+    echo "== stopping the services this run started"
     tests/e2e/workers.sh down "$SCS_E2E_STATE" || true
     tests/e2e/openstack-down.sh "$SCS_E2E_STATE" || true
+  else
+    echo "== leaving the services of $SCS_E2E_STATE running (running before: $running_before," \
+      "SCS_E2E_KEEP=${SCS_E2E_KEEP:-0}); stop them with tests/e2e/workers.sh down and" \
+      "tests/e2e/openstack-down.sh"
   fi
 }
 trap stop EXIT
