@@ -334,10 +334,12 @@ fn credit_cves(data: &mut ReleaseData, cves: &[CriticalCve]) -> (usize, Vec<Stri
         if cve.fixed_in.is_empty() {
             unmapped.push(format!(
                 "{} (CVSS {}, {}): the feed names no Kubernetes release that fixes it (an \
-                 add-on, or text that cannot be read unambiguously); if it concerns Kubernetes \
-                 itself, add it to the critical_cves of the fixing releases by hand",
+                 add-on, text that cannot be read unambiguously, or no CVSS v3 vector to tell \
+                 whether it is critical); if it is critical and concerns Kubernetes itself, add \
+                 it to the critical_cves of the fixing releases by hand",
                 cve.ids.join(", "),
-                cve.score,
+                cve.score
+                    .map_or_else(|| "score unknown".to_owned(), |score| score.to_string()),
                 cve.url
             ));
         } else if !known {

@@ -301,14 +301,7 @@ fn probe(
 ) -> Result<BTreeMap<String, ProbeResult>, Interrupted> {
     let wanted = plan.probes_needed();
     let cannot = |reason: String| {
-        wanted
-            .iter()
-            .flat_map(|(_, testcases)| testcases)
-            .map(|testcase| {
-                let outcome = checks::Outcome::abort(reason.clone());
-                (testcase.clone(), ProbeResult::new(outcome, 0.0))
-            })
-            .collect()
+        probes::runner::not_run(wanted.iter().flat_map(|(_, testcases)| testcases), &reason)
     };
     if wanted.is_empty() {
         return Ok(BTreeMap::new());

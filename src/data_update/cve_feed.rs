@@ -7,8 +7,8 @@
 //! counts only when its text is unambiguous: the score is computed from its CVSS v3 vector (one
 //! score, or one CVE), and the fixing releases are the lines of its "Fixed Versions" section
 //! that name a Kubernetes component (`kubelet v1.30.3`). Items of add-ons (ingress-nginx, CSI
-//! drivers, …) name no such component and are left out; a critical item that cannot be mapped
-//! is reported for a look by hand. Nothing here ever concludes that a release fixes *no*
+//! drivers, …) name no such component and are left out; a critical item that cannot be mapped,
+//! and an item without a v3 vector (which may be critical), are reported for a look by hand. Nothing here ever concludes that a release fixes *no*
 //! critical CVE: a release without a mapped item keeps "not known".
 
 use std::sync::LazyLock;
@@ -39,7 +39,9 @@ struct Item {
 #[derive(Debug, PartialEq)]
 pub struct CriticalCve {
     pub ids: Vec<String>,
-    pub score: f64,
+    /// `None`: the item has no CVSS v3 vector to compute it from (a v4 vector only, or the
+    /// score in prose), so it may be critical and is listed for a look by hand.
+    pub score: Option<f64>,
     pub url: String,
     /// Empty: the text names no Kubernetes release that fixes it.
     pub fixed_in: Vec<Version>,
@@ -78,15 +80,16 @@ pub fn critical_cves(body: &str, url: &str) -> Result<Vec<CriticalCve>, String> 
                 .collect();
             scores.sort_by(f64::total_cmp);
             scores.dedup();
-            // Sorted: the last is the highest. No readable vector: no score, not critical.
-            let score = *scores.last()?;
-            if ids.is_empty() || score < CRITICAL {
+            // Sorted: the last is the highest. No readable vector: unknown, which is kept.
+            let score = scores.last().copied();
+            if ids.is_empty() || score.is_some_and(|score| score < CRITICAL) {
                 return None;
             }
             // Several CVEs with different scores in one item: which one is critical is not
-            // said in a way we can read, so no release is credited with any of them.
+            // said in a way we can read, so no release is credited with any of them; nor with
+            // a CVE whose score is unknown.
             let ambiguous = ids.len() > 1 && scores.len() > 1;
-            let fixed_in = if ambiguous {
+            let fixed_in = if ambiguous || score.is_none() {
                 Vec::new()
             } else {
                 fixed_versions(&item.content_text)
@@ -243,7 +246,13 @@ mod tests {
             "content_text": "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:N\nCVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H\n#### Fixed Versions\n- kube-apiserver v1.27.3\n"}]}"#;
         let found = critical_cves(feed, "f").unwrap();
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].score, 8.8);
+        assert_eq!(found[0].score, Some(8.8));
+        assert!(found[0].fixed_in.is_empty());
+        // Only a v4 vector: its severity is unknown here, so it is listed, never credited.
+        let feed = r#"{"items": [{"id": "CVE-2025-0001", "url": "u",
+            "content_text": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N\n#### Fixed Versions\n- kubelet v1.33.2\n"}]}"#;
+        let found = critical_cves(feed, "f").unwrap();
+        assert_eq!(found[0].score, None);
         assert!(found[0].fixed_in.is_empty());
         let error = critical_cves("[]", "f").unwrap_err();
         assert!(error.contains("not a JSON feed"), "{error}");

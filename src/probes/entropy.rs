@@ -145,6 +145,9 @@ async fn boot_and_read(context: &ProbeContext<'_>) -> Result<Guest, Outcome> {
         "user_data": base64::engine::general_purpose::STANDARD
             .encode(entropy_guest::user_data()),
         "metadata": {"created_by": format!("scs-check run {}", context.run_id.uuid)},
+        // Without a network, a config drive is the only way the user data reach cloud-init
+        // (a private network without router has no metadata service on many clouds either).
+        "config_drive": true,
         "networks": match &network {
             None => json!("none"),
             Some(id) => json!([{"uuid": id}]),
@@ -427,7 +430,7 @@ fn choose_image<'a>(images: &'a [Image], wanted: Option<&str>) -> Result<&'a Ima
             )
         })
         .ok_or_else(|| {
-            "no public Debian or Ubuntu image (os_distro) to boot the entropy VM from; name one \
+            "no public Debian or Ubuntu image (by os_distro or name) to boot the entropy VM from; name one \
              with --probe-image"
                 .to_owned()
         })

@@ -106,8 +106,10 @@ pub struct GuestReport {
     pub hwrng: Option<String>,
     /// The script's end line was seen, with the number of results it printed before.
     pub end: Option<usize>,
-    /// Distinct results seen intact.
+    /// Distinct results seen intact (the end line itself not counted).
     pub results: usize,
+    /// How many intact end lines were seen: the script prints its report twice.
+    pub end_lines: usize,
     /// cloud-init said it could not run the user data.
     pub script_failed: bool,
     /// cloud-init's closing line was seen: nothing more will come.
@@ -117,9 +119,12 @@ pub struct GuestReport {
 }
 
 impl GuestReport {
-    /// Stop polling: the script ended, or cloud-init says it never will.
+    /// Stop polling: every result the script printed is intact, or its second copy has ended
+    /// too (nothing more will come from it), or cloud-init says it is done or never ran it.
+    /// A first copy with a damaged line is not the end: the second copy may supply the line.
     pub fn finished(&self) -> bool {
-        self.end.is_some() || self.script_failed || self.cloud_init_finished
+        let complete = self.end.is_some_and(|expected| self.results >= expected);
+        complete || self.end_lines >= 2 || self.script_failed || self.cloud_init_finished
     }
 
     /// Why a result is missing, for the ABORT message.
@@ -156,6 +161,7 @@ pub fn parse(console: &str) -> GuestReport {
     let mut damaged_lines = 0;
     let mut script_failed = false;
     let mut cloud_init_finished = false;
+    let mut end_lines = 0;
     for (index, line) in lines.iter().enumerate() {
         script_failed |= line.contains("Failed to run module scripts-user")
             || line.contains("Failed to run module scripts_user");
@@ -164,6 +170,7 @@ pub fn parse(console: &str) -> GuestReport {
             let following = &lines[index + 1..lines.len().min(index + 1 + REJOIN_WINDOW)];
             match intact(segment).or_else(|| rejoined(segment, following)) {
                 Some((key, value)) => {
+                    end_lines += usize::from(key == "end");
                     if values.get(&key).is_some_and(|seen| *seen != value) {
                         conflicting.insert(key);
                     } else {
@@ -178,7 +185,7 @@ pub fn parse(console: &str) -> GuestReport {
         values,
         conflicting,
     }
-    .report(script_failed, cloud_init_finished, damaged_lines)
+    .report(script_failed, cloud_init_finished, damaged_lines, end_lines)
 }
 
 /// Intact results by key; keys whose intact lines disagree.
@@ -193,6 +200,7 @@ impl Results {
         script_failed: bool,
         cloud_init_finished: bool,
         damaged_lines: usize,
+        end_lines: usize,
     ) -> GuestReport {
         let end = self.reading("end", |v| v.parse::<usize>().ok());
         GuestReport {
@@ -211,9 +219,12 @@ impl Results {
             end: match end {
                 Reading::Seen(count) => Some(count),
                 Reading::Missing => None,
-                Reading::Failed(_) | Reading::Unreadable(_) => Some(self.values.len()),
+                Reading::Failed(_) | Reading::Unreadable(_) => {
+                    Some(self.values.keys().filter(|key| *key != "end").count())
+                }
             },
-            results: self.values.len(),
+            results: self.values.keys().filter(|key| *key != "end").count(),
+            end_lines,
             script_failed,
             cloud_init_finished,
             damaged_lines,

@@ -17,8 +17,8 @@
 //!
 //! Verdicts:
 //! - Bound, with `ReadWriteOnce`, not on the node (no `hostPath`, no `local` volume, no node
-//!   affinity to one `kubernetes.io/hostname`): PASS, with what the volume is in an info
-//!   finding. A reclaim policy other than `Delete` is a warning (the volume outlives the
+//!   affinity to one node: `kubernetes.io/hostname` or a node-local CSI driver's node key):
+//!   PASS, with what the volume is in an info finding. A reclaim policy other than `Delete` is a warning (the volume outlives the
 //!   claim, so the run leaves it behind).
 //! - Bound to a volume lacking one of these properties, or a claim `Lost`: FAIL.
 //! - No class assigned to the claim by the deadline: FAIL — a claim without class does not
@@ -67,6 +67,15 @@ pub const PART: ActivePart = ActivePart {
 const READ_WRITE_ONCE: &str = "ReadWriteOnce";
 const SIZE: &str = "1Gi";
 const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
+
+/// Whether a topology key names one node rather than a zone or region: the hostname label,
+/// and the per-node keys of node-local CSI drivers (TopoLVM `topology.topolvm.io/node`,
+/// OpenEBS `openebs.io/nodename`, `…/hostname`). Zone and region keys (e.g.
+/// `topology.cinder.csi.openstack.org/zone`) do not.
+fn names_a_node(key: &str) -> bool {
+    let name = key.rsplit('/').next().unwrap_or(key).to_ascii_lowercase();
+    key == HOSTNAME_LABEL || ["node", "nodename", "hostname", "node-name"].contains(&name.as_str())
+}
 /// How often the claim is read while it is not bound.
 const POLL: Duration = Duration::from_secs(2);
 /// Progress lines while waiting, at most this often (and whenever the phase changes).
@@ -434,7 +443,7 @@ fn judge(
                 .node_selector_terms
                 .iter()
                 .flat_map(|term| term.match_expressions.iter().flatten())
-                .filter(|e| e.key == HOSTNAME_LABEL && e.operator == "In")
+                .filter(|e| names_a_node(&e.key) && e.operator == "In")
                 .flat_map(|e| e.values.iter().flatten().cloned())
                 .collect()
         })
@@ -544,6 +553,22 @@ mod tests {
         assert_eq!(v, Verdict::Fail);
         assert!(f[0].message.contains("local volume on a node's own disk"));
         assert!(f[1].message.contains("only be used on node worker-1"));
+    }
+
+    #[test]
+    fn a_csi_volume_pinned_to_one_node_by_its_drivers_own_key_fails() {
+        for key in ["topology.topolvm.io/node", "openebs.io/nodename"] {
+            let (v, f) = verdict(&volume(json!({
+                "csi": {"driver": "node-local.example", "volumeHandle": "abc"},
+                "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                    {"key": key, "operator": "In", "values": ["worker-2"]}]}]}}
+            })));
+            assert_eq!(v, Verdict::Fail, "{key}");
+            assert!(
+                f[0].message.contains("only be used on node worker-2"),
+                "{key}"
+            );
+        }
     }
 
     #[test]

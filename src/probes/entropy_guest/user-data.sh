@@ -92,7 +92,7 @@ def runs_fail(pieces):
     lengths = Counter(len(piece) for piece in pieces if piece)
     buckets = [lengths[n] for n in range(1, 6)] + [sum(c for n, c in lengths.items() if n >= 6)]
     out_of_bounds = any(not low <= got <= high for got, (low, high) in zip(buckets, RUN_BOUNDS))
-    return out_of_bounds, max(lengths) >= 26
+    return out_of_bounds, max(lengths, default=0) >= 26
 
 
 def failed_tests(block, last_word):
