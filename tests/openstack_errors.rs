@@ -810,6 +810,64 @@ async fn cleanup_deletes_only_our_old_enough_servers_secrets_and_networks() {
     assert!(networks.url.query().unwrap().contains("project_id=p1"));
 }
 
+/// A listing that fails (here: Barbican forbids, Neutron is not there) is named and makes the
+/// exit code 1, but what the other listings found is deleted all the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn cleanup_deletes_what_it_could_list_when_another_listing_fails() {
+    let server = fake_keystone(201).await;
+    Mock::given(method("GET"))
+        .and(url_path("/key-manager/v1/secrets"))
+        .respond_with(ResponseTemplate::new(403).set_body_string("Forbidden"))
+        .mount(&server)
+        .await;
+    let ours = json!({"servers": [{"id": "ours-old", "name": "scs-check-0123456789ab-entropy",
+                                   "created": "2020-01-01T00:00:00Z"}]});
+    Mock::given(method("GET"))
+        .and(url_path("/compute/v2.1/servers/detail"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ours))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(url_path_regex("/ours-old$"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let auth_url = format!("{}/identity/v3", server.uri());
+    let output = tokio::task::spawn_blocking(move || {
+        let home = tempfile::tempdir().unwrap();
+        let mut command = scs_check(home.path());
+        command.arg("cleanup");
+        configure(&mut command, home.path(), &auth_url, Config::CloudsYaml);
+        command.output().unwrap()
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("cannot list key manager secrets, so none of them is deleted"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("403"), "{stderr}");
+    assert!(
+        stdout.contains("deleting server scs-check-0123456789ab-entropy"),
+        "{stdout}"
+    );
+    let deleted: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "DELETE")
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(deleted, ["/compute/v2.1/servers/ours-old"]);
+}
+
 const SERVER: &str = "/compute/v2.1/servers/5e7c0000-0000-4000-8000-000000000101";
 
 /// The fake Keystone with a Glance holding one Debian image, a Nova (newest microversion

@@ -46,16 +46,28 @@ pub fn run(args: &CleanupArgs, output: &Output) -> Result<i32> {
         let session = openstack::connect(&cloud, timeout, 4)
             .await
             .map_err(anyhow::Error::msg)?;
-        let mut found = servers(&session).await.map_err(anyhow::Error::msg)?;
-        found.extend(secrets(&session).await.map_err(anyhow::Error::msg)?);
-        found.extend(
-            volumes_and_backups(&session)
-                .await
-                .map_err(anyhow::Error::msg)?,
-        );
-        found.extend(network_pieces(&session).await.map_err(anyhow::Error::msg)?);
+        // A listing that fails (a service down, no permission) must not keep what the others
+        // found from being deleted; it makes the exit code 1 and is named.
+        let listings = [
+            ("servers", servers(&session).await),
+            ("key manager secrets", secrets(&session).await),
+            ("volumes and backups", volumes_and_backups(&session).await),
+            ("network resources", network_pieces(&session).await),
+        ];
+        let mut found = Vec::new();
+        let mut unlisted = false;
+        for (what, listing) in listings {
+            match listing {
+                Ok(listed) => found.extend(listed),
+                Err(reason) => {
+                    unlisted = true;
+                    eprintln!("cannot list {what}, so none of them is deleted: {reason}");
+                }
+            }
+        }
         let place = format!("cloud `{}`", session.cloud_name());
-        Ok(delete_found(found, args, &session, &place, output).await)
+        let code = delete_found(found, args, &session, &place, output).await;
+        Ok(if unlisted { code.max(1) } else { code })
     })
 }
 
