@@ -122,21 +122,36 @@ pub async fn connect(
 
 /// openstack_sdk creates `~/.osc` for its token cache even when the cache is off; a
 /// checker leaves nothing behind, so the directory goes again if we made it and it is empty.
-struct StateDirGuard(Option<std::path::PathBuf>);
+/// `run-all` connects to several clouds at once in one process: the guards share one count,
+/// and the last one out removes the directory if it did not exist when the first came in.
+struct StateDirGuard;
+
+/// Guards alive, and whether the directory was absent when the first of them began.
+static STATE_DIR_USERS: std::sync::Mutex<(usize, bool)> = std::sync::Mutex::new((0, false));
+
+fn state_dir() -> std::path::PathBuf {
+    // The SDK's own fallback without a home directory: `.osc` in the working directory.
+    std::env::home_dir().unwrap_or_default().join(".osc")
+}
 
 impl StateDirGuard {
     fn new() -> Self {
-        // The SDK's own fallback without a home directory: `.osc` in the working directory.
-        let dir = std::env::home_dir().unwrap_or_default().join(".osc");
-        Self(Some(dir).filter(|d| !d.exists()))
+        let mut users = STATE_DIR_USERS.lock().unwrap_or_else(|e| e.into_inner());
+        if users.0 == 0 {
+            users.1 = !state_dir().exists();
+        }
+        users.0 += 1;
+        Self
     }
 }
 
 impl Drop for StateDirGuard {
     fn drop(&mut self) {
-        if let Some(dir) = &self.0 {
+        let mut users = STATE_DIR_USERS.lock().unwrap_or_else(|e| e.into_inner());
+        users.0 -= 1;
+        if users.0 == 0 && users.1 {
             // Fails, as it should, if anything was put inside.
-            let _ = std::fs::remove_dir(dir);
+            let _ = std::fs::remove_dir(state_dir());
         }
     }
 }
