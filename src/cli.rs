@@ -416,6 +416,16 @@ pub struct RunArgs {
     /// kaas-networking-check) may run; sonobuoy's cluster-side timeout is its own
     #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_E2E_TIMEOUT_MINUTES, value_parser = clap::value_parser!(u64).range(1..))]
     pub e2e_timeout: u64,
+    #[command(flatten)]
+    pub probes: ProbeArgs,
+    /// Requests sent to the cloud at the same time at most
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub concurrency: u64,
+}
+
+/// What probes and active parts may do (see docs/probes.md); `run` and `run-all` share them.
+#[derive(Args, Clone)]
+pub struct ProbeArgs {
     /// Create nothing: testcases decided by probes (which create and delete resources, see
     /// docs/probes.md) ABORT instead of running, and no active part runs, --active or not
     #[arg(long)]
@@ -441,9 +451,34 @@ pub struct RunArgs {
     /// image, preferring hw_rng:allowed]
     #[arg(long, value_name = "NAME|ID")]
     pub probe_flavor: Option<String>,
-    /// Requests sent to the cloud at the same time at most
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub concurrency: u64,
+}
+
+impl ProbeArgs {
+    /// The flags that give these settings, defaults left out (for the command line a report
+    /// records).
+    pub fn argv(&self) -> Vec<String> {
+        let mut argv = Vec::new();
+        for (flag, on) in [("--read-only", self.read_only), ("--active", self.active)] {
+            if on {
+                argv.push(flag.to_owned());
+            }
+        }
+        if self.probe_timeout != DEFAULT_PROBE_TIMEOUT_SECONDS {
+            argv.extend(["--probe-timeout".to_owned(), self.probe_timeout.to_string()]);
+        }
+        if self.pod_image != crate::probes::cluster::DEFAULT_POD_IMAGE {
+            argv.extend(["--pod-image".to_owned(), self.pod_image.clone()]);
+        }
+        for (flag, value) in [
+            ("--probe-image", &self.probe_image),
+            ("--probe-flavor", &self.probe_flavor),
+        ] {
+            if let Some(value) = value {
+                argv.extend([flag.to_owned(), value.clone()]);
+            }
+        }
+        argv
+    }
 }
 
 #[derive(Args)]
@@ -534,28 +569,9 @@ pub struct RunAllArgs {
     /// Seconds allowed for authentication and for reading each fact, per run
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
-    /// Create nothing in any cloud or cluster: testcases decided by probes ABORT instead of
-    /// running, and no active part runs, --active or not
-    #[arg(long)]
-    pub read_only: bool,
-    /// Also run the active parts of Kubernetes checks in every run (see `run --help`);
-    /// --read-only wins over it
-    #[arg(long)]
-    pub active: bool,
-    /// Image of the pod an active part starts to mount a volume
-    #[arg(long, value_name = "IMAGE", default_value = crate::probes::cluster::DEFAULT_POD_IMAGE)]
-    pub pod_image: String,
-    /// Seconds allowed for each probe, its own cleanup excluded
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_PROBE_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
-    pub probe_timeout: u64,
-    /// Image (name or id) for probes that boot a server [default: the newest public Debian,
-    /// else Ubuntu, image]
-    #[arg(long, value_name = "NAME|ID")]
-    pub probe_image: Option<String>,
-    /// Flavor (name or id) for probes that boot a server [default: the smallest that fits the
-    /// image, preferring hw_rng:allowed]
-    #[arg(long, value_name = "NAME|ID")]
-    pub probe_flavor: Option<String>,
+    /// What probes and active parts may do, in every run
+    #[command(flatten)]
+    pub probes: ProbeArgs,
     /// Sign the combined report and upload it to the compliance monitor (needs --monitor,
     /// --account, --key; the password as for `report upload`)
     #[arg(long, requires_all = ["monitor", "account", "key"])]
@@ -589,5 +605,43 @@ impl RunAllArgs {
                 passphrase_file: self.passphrase_file.clone(),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn probe_flags_are_recorded_as_given_and_defaults_left_out() {
+        let argv = |args: &[&str]| {
+            let cli =
+                Cli::try_parse_from(["scs-check", "run", "scope.yaml"].iter().chain(args)).unwrap();
+            let Command::Run(run) = cli.command else {
+                panic!("not run")
+            };
+            run.probes.argv()
+        };
+        assert!(argv(&["--probe-timeout", "300"]).is_empty());
+        assert_eq!(
+            argv(&[
+                "--active",
+                "--read-only",
+                "--probe-timeout",
+                "60",
+                "--probe-flavor",
+                "SCS-1V-2"
+            ]),
+            [
+                "--read-only",
+                "--active",
+                "--probe-timeout",
+                "60",
+                "--probe-flavor",
+                "SCS-1V-2"
+            ]
+        );
     }
 }

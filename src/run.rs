@@ -167,8 +167,9 @@ fn gather(
         });
     }
     // Probes run only on OpenStack; under --read-only they do not run, so need no session.
-    let probing = !args.read_only && !plan.probes_needed().is_empty();
-    let acting = args.active && !args.read_only && !plan.active_parts_needed().is_empty();
+    let probing = !args.probes.read_only && !plan.probes_needed().is_empty();
+    let acting =
+        args.probes.active && !args.probes.read_only && !plan.active_parts_needed().is_empty();
     let (uses_openstack, uses_kubernetes) = platforms(scope, &kinds);
     let uses_openstack = uses_openstack || probing;
     let cloud = uses_openstack
@@ -306,7 +307,7 @@ fn probe(
     if wanted.is_empty() {
         return Ok(BTreeMap::new());
     }
-    if args.read_only {
+    if args.probes.read_only {
         return Ok(cannot(
             "not run: --read-only forbids the probe deciding it (it creates and deletes \
              resources, see docs/probes.md)"
@@ -319,9 +320,9 @@ fn probe(
             &wanted,
             run_id,
             &ProbeOptions {
-                timeout: Duration::from_secs(args.probe_timeout),
-                image: args.probe_image.clone(),
-                flavor: args.probe_flavor.clone(),
+                timeout: Duration::from_secs(args.probes.probe_timeout),
+                image: args.probes.probe_image.clone(),
+                flavor: args.probes.probe_flavor.clone(),
             },
             output.quiet,
             &|testcase| observe(Phase::Probing(testcase.to_owned())),
@@ -612,11 +613,11 @@ pub fn execute_observed(
             .map_err(anyhow::Error::msg)?;
     }
     let settings = probes::cluster::Settings {
-        active: args.active,
-        read_only: args.read_only,
+        active: args.probes.active,
+        read_only: args.probes.read_only,
         snapshot: source.snapshot.is_some(),
-        timeout: Duration::from_secs(args.probe_timeout),
-        pod_image: &args.pod_image,
+        timeout: Duration::from_secs(args.probes.probe_timeout),
+        pod_image: &args.probes.pod_image,
         quiet: output.quiet,
     };
     let probed =

@@ -112,25 +112,7 @@ fn run_args(job: &Job, args: &RunAllArgs, allowed_failures: &[PathBuf]) -> (RunA
         argv.extend(["--allowed-failures".to_owned(), file.display().to_string()]);
     }
     // What changes what a run does to the cloud or cluster, so the recorded command does the same.
-    for (flag, on) in [("--read-only", args.read_only), ("--active", args.active)] {
-        if on {
-            argv.push(flag.to_owned());
-        }
-    }
-    if args.probe_timeout != crate::cli::DEFAULT_PROBE_TIMEOUT_SECONDS {
-        argv.extend(["--probe-timeout".to_owned(), args.probe_timeout.to_string()]);
-    }
-    if args.pod_image != crate::probes::cluster::DEFAULT_POD_IMAGE {
-        argv.extend(["--pod-image".to_owned(), args.pod_image.clone()]);
-    }
-    for (flag, value) in [
-        ("--probe-image", &args.probe_image),
-        ("--probe-flavor", &args.probe_flavor),
-    ] {
-        if let Some(value) = value {
-            argv.extend([flag.to_owned(), value.clone()]);
-        }
-    }
+    argv.extend(args.probes.argv());
     let run = RunArgs {
         selection: Selection {
             scope: job.spec.clone(),
@@ -154,12 +136,7 @@ fn run_args(job: &Job, args: &RunAllArgs, allowed_failures: &[PathBuf]) -> (RunA
         timeout: args.timeout,
         concurrency: DEFAULT_CONCURRENCY,
         e2e_timeout: DEFAULT_E2E_TIMEOUT_MINUTES,
-        read_only: args.read_only,
-        active: args.active,
-        pod_image: args.pod_image.clone(),
-        probe_timeout: args.probe_timeout,
-        probe_image: args.probe_image.clone(),
-        probe_flavor: args.probe_flavor.clone(),
+        probes: args.probes.clone(),
     };
     (run, argv)
 }
