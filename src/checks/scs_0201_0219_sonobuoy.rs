@@ -97,14 +97,22 @@ fn judge_with(results: &E2eResults, context: &Context, allowed: &str) -> Outcome
     if passed + failed == 0 {
         undecided.push("sonobuoy reported no e2e test that ran".to_owned());
     }
-    let outcome = Outcome::from_findings(findings);
-    if outcome.verdict == Verdict::Fail || undecided.is_empty() {
+    let mut outcome = Outcome::from_findings(findings);
+    if undecided.is_empty() {
         return outcome;
     }
-    let mut findings: Vec<Finding> = undecided
+    let undecided = undecided
         .into_iter()
-        .map(|reason| Finding::error(None, reason))
-        .collect();
+        .map(|reason| Finding::error(None, reason));
+    if outcome.verdict == Verdict::Fail {
+        // A failure decides the testcase, but what stayed undecided is still said: it must
+        // not vanish, and an `e2e:` waiver (which covers named failed tests) cannot cover it.
+        outcome.findings.extend(
+            undecided.map(|f| Finding::error(None, format!("also undecided: {}", f.message))),
+        );
+        return outcome;
+    }
+    let mut findings: Vec<Finding> = undecided.collect();
     findings.extend(outcome.findings);
     Outcome {
         verdict: Verdict::Abort,
@@ -115,6 +123,7 @@ fn judge_with(results: &E2eResults, context: &Context, allowed: &str) -> Outcome
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Level;
     use crate::facts::{E2eTest, Facts};
 
     fn results(tests: &[(&str, &str)]) -> E2eResults {
@@ -182,7 +191,17 @@ mod tests {
         dry.dry_run = true;
         assert_eq!(judge(&dry, &day).verdict, Verdict::Abort);
         let odd_but_failed = results(&[("x", "unknown"), ("y", "failed")]);
-        assert_eq!(judge(&odd_but_failed, &day).verdict, Verdict::Fail);
+        let outcome = judge(&odd_but_failed, &day);
+        assert_eq!(outcome.verdict, Verdict::Fail);
+        // The undecided test is still said, without a test name an `e2e:` waiver could match.
+        let undecided = outcome
+            .findings
+            .iter()
+            .find(|f| f.message.contains("also undecided"))
+            .unwrap();
+        assert_eq!(undecided.level, Level::Error);
+        assert_eq!(undecided.object, None);
+        assert!(undecided.message.contains("`x` ended `unknown`"));
     }
 
     #[test]
