@@ -173,7 +173,8 @@ async fn boot_and_read(context: &ProbeContext<'_>) -> Result<Guest, Outcome> {
         .await
         .map_err(|e| refused("boot a server", e))?;
     // Only the id: the answer also holds the server's generated admin password.
-    let id = field(&created, &["server", "id"]).map_err(|e| refused_text("boot a server", &e))?;
+    let id =
+        super::field(&created, &["server", "id"]).map_err(|e| refused_text("boot a server", &e))?;
     let server_url = nova.url(&format!("servers/{id}"))?;
     context.ledger.record(Resource {
         kind: "server",
@@ -251,16 +252,6 @@ fn refused_text(what: &str, reason: &str) -> Outcome {
     ))
 }
 
-fn field(answer: &[u8], path: &[&str]) -> Result<String, String> {
-    let value: Value =
-        serde_json::from_slice(answer).map_err(|e| format!("the answer is not JSON: {e}"))?;
-    path.iter()
-        .fold(&value, |value, key| &value[key])
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("the answer has no {}", path.join(".")))
-}
-
 /// The newest microversion Nova offers (`2.1`, i.e. none, when it names none).
 async fn max_microversion(
     context: &ProbeContext<'_>,
@@ -276,7 +267,7 @@ async fn max_microversion(
                 e.into_reason()
             ))
         })?;
-    let version = field(&answer, &["version", "version"]).unwrap_or_default();
+    let version = super::field(&answer, &["version", "version"]).unwrap_or_default();
     Ok(parse_microversion(&version).unwrap_or((2, 1)))
 }
 
@@ -546,7 +537,7 @@ async fn private_network(context: &ProbeContext<'_>) -> Result<String, Outcome> 
                 .send(http::Method::POST, &url, &[], Some(&body))
                 .await
                 .map_err(|e| refused(&format!("create a {key}"), e))?;
-            let id = field(&answer, &[key, "id"]).map_err(|e| refused_text(key, &e))?;
+            let id = super::field(&answer, &[key, "id"]).map_err(|e| refused_text(key, &e))?;
             let resource = join(&url, &id).map_err(Outcome::abort)?;
             Ok::<_, Outcome>((id, resource))
         }
@@ -641,7 +632,7 @@ async fn read_console(nova: &Nova<'_>, id: &str) -> Result<Guest, Outcome> {
                 )))
             }
             Ok(Ok(answer)) => {
-                console = field(&answer, &["output"]).map_err(|e| {
+                console = super::field(&answer, &["output"]).map_err(|e| {
                     Outcome::abort(format!("cannot read the server's console: {e}"))
                 })?;
                 let report = entropy_guest::parse(&console);

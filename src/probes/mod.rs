@@ -118,6 +118,17 @@ impl ProbeContext<'_> {
     }
 }
 
+/// The text at `path` in a JSON answer of the cloud (`["server", "id"]`), or why not.
+pub fn field(answer: &[u8], path: &[&str]) -> Result<String, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(answer).map_err(|e| format!("the answer is not JSON: {e}"))?;
+    path.iter()
+        .fold(&value, |value, key| &value[key])
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the answer has no {}", path.join(".")))
+}
+
 /// When a probe or active part started at `started` with `timeout` should stop waiting, so
 /// that it can still say what it waited for and what it saw: shortly before the runner stops
 /// it with a bare "did not finish".

@@ -194,16 +194,7 @@ async fn create(
         .send(http::Method::POST, url, &[], Some(body))
         .await
         .map_err(|e| step.refused(e))?;
-    text_in(&answer, key, field).map_err(|e| step.failed(e))
-}
-
-fn text_in(answer: &[u8], key: &str, field: &str) -> Result<String, String> {
-    let value: Value =
-        serde_json::from_slice(answer).map_err(|e| format!("the answer is not JSON: {e}"))?;
-    value[key][field]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("the answer has no {key}.{field}"))
+    super::field(&answer, &[key, field]).map_err(|e| step.failed(e))
 }
 
 /// Polls `url` until its `key` object is `available`; `error…` ends the step. The probe's
@@ -221,7 +212,7 @@ async fn wait_until_available(
             .send(http::Method::GET, url, &[], None)
             .await
             .map_err(|e| step.refused(e))?;
-        let status = text_in(&answer, key, "status").map_err(|e| step.failed(e))?;
+        let status = super::field(&answer, &[key, "status"]).map_err(|e| step.failed(e))?;
         if status == "available" {
             return Ok(());
         }
